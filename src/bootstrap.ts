@@ -1,0 +1,51 @@
+import { INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, text, urlencoded, type NextFunction, type Request, type Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { HttpExceptionFilter, translateBodyParserError } from './common/http-exception.filter';
+import { createValidationPipe } from './common/validation';
+import type { LoadedConfig } from './config/config.loader';
+
+export interface CreateAppOptions {
+  /** Buffer Nest's own logs until the pino logger is ready (off in tests to keep them quiet). */
+  quiet?: boolean;
+}
+
+/** Builds the HTTP application; `main.ts` listens, tests call this with their own config. */
+export async function createApp(loaded: LoadedConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
+  const { config } = loaded;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  if (options.quiet) app.useLogger(false);
+  configureApp(app, loaded);
+  await app.init();
+  return app;
+}
+
+export function configureApp(app: NestExpressApplication, loaded: LoadedConfig): void {
+  const { config } = loaded;
+  app.disable('x-powered-by');
+  // Body limits apply before any controller runs; a larger body is a 413, not a crash. Parser
+  // errors are translated here, since Nest would otherwise pass only their message along.
+  app.use(
+    json({ limit: config.bodyLimit }),
+    urlencoded({ limit: config.bodyLimit, extended: false }),
+    text({ limit: config.bodyLimit, type: ['text/plain'] }),
+    translateBodyParserErrors,
+  );
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+  const logger = new NestLogger('Startup');
+  for (const warning of loaded.warnings) logger.warn(`DEVELOPMENT DEFAULT: ${warning}`);
+}
+
+function translateBodyParserErrors(err: unknown, _req: Request, _res: Response, next: NextFunction): void {
+  next(translateBodyParserError(err));
+}

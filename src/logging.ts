@@ -1,0 +1,42 @@
+import type { Params } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import type { TesseraConfig } from './config/config.schema';
+
+/**
+ * Structured JSON logs (pino). Secrets and tokens never reach them: credentials headers are
+ * redacted, and request URLs are logged without their query string, since `id_token_hint`,
+ * codes and `state` travel there.
+ */
+export function loggerParams(config: TesseraConfig): Params {
+  return {
+    pinoHttp: {
+      level: config.logging.level,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'req.headers["x-api-key"]',
+          'res.headers["set-cookie"]',
+          'res.headers.location',
+        ],
+        censor: '[redacted]',
+      },
+      serializers: {
+        req: (req: IncomingMessage & { id?: unknown }) => ({
+          id: req.id,
+          method: req.method,
+          url: stripQuery(req.url),
+        }),
+      },
+      // Health probes and scrapes would drown everything else.
+      autoLogging: { ignore: (req) => ['/health', '/metrics'].includes(stripQuery(req.url)) },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    },
+  };
+}
+
+export function stripQuery(url: string | undefined): string {
+  if (!url) return '';
+  const i = url.indexOf('?');
+  return i === -1 ? url : url.slice(0, i);
+}

@@ -1,0 +1,101 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pg from 'pg';
+import type { Database, Dialect } from './database';
+import type { TesseraMigration } from './migration';
+import { MIGRATIONS } from './migrations';
+
+export interface DatabaseOptions {
+  /** `postgres://…` or a SQLite file path (`:memory:` for a throw-away database). */
+  url: string;
+  /** PostgreSQL only: the schema to use (tests isolate themselves in one each). */
+  schema?: string;
+  poolSize?: number;
+}
+
+/** The database edge: one Kysely instance for either dialect, plus what differs between them. */
+@Injectable()
+export class DatabaseService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+
+  constructor(options: DatabaseOptions) {
+    this.dialect = /^postgres(ql)?:\/\//i.test(options.url) ? 'postgres' : 'sqlite';
+    this.db = new Kysely<Database>({
+      dialect: this.dialect === 'postgres' ? postgresDialect(options) : sqliteDialect(options.url),
+    });
+  }
+
+  /** Applies every registered migration not yet applied; safe to run from several instances. */
+  async migrate(migrations: TesseraMigration[] = MIGRATIONS): Promise<void> {
+    const dialect = this.dialect;
+    const migrator = new Migrator({
+      db: this.db,
+      provider: {
+        getMigrations: async () =>
+          Object.fromEntries(
+            migrations.map((m): [string, Migration] => [m.name, { up: (db) => m.up(db, dialect) }]),
+          ),
+      },
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    for (const r of results ?? []) {
+      if (r.status === 'Success') this.logger.log(`applied migration ${r.migrationName}`);
+      if (r.status === 'Error') this.logger.error(`migration ${r.migrationName} failed`);
+    }
+    if (error) throw error;
+  }
+
+  /** True when `error` is a unique-constraint violation: the loser of a race, not a fault. */
+  isUniqueViolation(error: unknown): boolean {
+    const e = error as { code?: string } | undefined;
+    if (!e?.code) return false;
+    // PostgreSQL SQLSTATE 23505; better-sqlite3 error codes.
+    return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+function sqliteDialect(url: string): SqliteDialect {
+  const file = url.replace(/^sqlite:(\/\/)?/, '');
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  return new SqliteDialect({
+    database: async () => {
+      const db = new BetterSqlite3(file);
+      // WAL lets the CLI read while the server writes; busy_timeout waits out a writer instead of
+      // failing at once; foreign keys are off by default in SQLite.
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+      return db;
+    },
+  });
+}
+
+function postgresDialect(options: DatabaseOptions): PostgresDialect {
+  return new PostgresDialect({
+    pool: async () =>
+      new pg.Pool({
+        connectionString: options.url,
+        max: options.poolSize ?? 10,
+        ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+        // int8 (OID 20) comes back as a string by default; our int8 columns hold epoch
+        // milliseconds and counters, which fit a double exactly.
+        types: {
+          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+            oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        },
+      }),
+  });
+}

@@ -1,0 +1,7 @@
+import type { TesseraMigration } from './migration';
+
+/**
+ * Every migration, in order. A feature writes its migration next to its code and lists it here;
+ * once released, a migration is never edited (add a new one instead).
+ */
+export const MIGRATIONS: TesseraMigration[] = [];
