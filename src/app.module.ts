@@ -7,6 +7,7 @@ import { TesseraConfig } from './config/config.schema';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { KeysModule } from './keys/keys.module';
 import { loggerParams } from './logging';
+import { MailModule } from './mail/mail.module';
 import { OpsModule } from './ops/ops.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -28,6 +29,7 @@ export class AppModule {
         AuthModule,
         OpsModule,
         ValidationModule,
+        MailModule,
       ],
     };
   }
