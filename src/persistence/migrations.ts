@@ -1,7 +1,8 @@
+import { apiKeysMigration } from '../auth/api-keys.migration';
 import type { TesseraMigration } from './migration';
 
 /**
  * Every migration, in order. A feature writes its migration next to its code and lists it here;
  * once released, a migration is never edited (add a new one instead).
  */
-export const MIGRATIONS: TesseraMigration[] = [];
+export const MIGRATIONS: TesseraMigration[] = [apiKeysMigration];
