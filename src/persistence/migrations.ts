@@ -1,8 +1,9 @@
 import { apiKeysMigration } from '../auth/api-keys.migration';
+import { hmacSecretsMigration, signingKeysMigration } from '../keys/keys.migration';
 import type { TesseraMigration } from './migration';
 
 /**
  * Every migration, in order. A feature writes its migration next to its code and lists it here;
  * once released, a migration is never edited (add a new one instead).
  */
-export const MIGRATIONS: TesseraMigration[] = [apiKeysMigration];
+export const MIGRATIONS: TesseraMigration[] = [signingKeysMigration, hmacSecretsMigration, apiKeysMigration];
