@@ -9,6 +9,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { HintProfiles, type HintProfileConfig } from '../validation/hint-profiles.config';
 
 /**
  * The whole configuration, validated once at start (see `config.loader.ts`). Every default is
@@ -105,6 +106,10 @@ export class TesseraConfig {
 
   @ValidateNested() @Type(() => LoggingConfig)
   logging: LoggingConfig = new LoggingConfig();
+
+  /** Issuers whose `id_token_hint`s are validated; see src/validation/hint-profiles.config.ts. */
+  @HintProfiles()
+  hintProfiles: HintProfileConfig[] = [];
 
   get databaseKind(): 'postgres' | 'sqlite' {
     return /^postgres(ql)?:\/\//i.test(this.databaseUrl) ? 'postgres' : 'sqlite';
