@@ -9,6 +9,9 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { RateLimitsConfig } from '../auth/rate-limit.config';
+import { MetricsConfig } from '../ops/metrics.config';
+import { IsTrustProxy, type TrustProxySetting } from '../ops/trust-proxy.config';
 import { HintProfiles, type HintProfileConfig } from '../validation/hint-profiles.config';
 
 /**
@@ -110,6 +113,16 @@ export class TesseraConfig {
   /** Issuers whose `id_token_hint`s are validated; see src/validation/hint-profiles.config.ts. */
   @HintProfiles()
   hintProfiles: HintProfileConfig[] = [];
+
+  /** Express `trust proxy`: which forwarded client address to believe. See trust-proxy.config.ts. */
+  @IsTrustProxy()
+  trustProxy: TrustProxySetting = false;
+
+  @ValidateNested() @Type(() => RateLimitsConfig)
+  rateLimits: RateLimitsConfig = new RateLimitsConfig();
+
+  @ValidateNested() @Type(() => MetricsConfig)
+  metrics: MetricsConfig = new MetricsConfig();
 
   get databaseKind(): 'postgres' | 'sqlite' {
     return /^postgres(ql)?:\/\//i.test(this.databaseUrl) ? 'postgres' : 'sqlite';
