@@ -12,6 +12,7 @@ import {
 import { RateLimitsConfig } from '../auth/rate-limit.config';
 import { MetricsConfig } from '../ops/metrics.config';
 import { IsTrustProxy, type TrustProxySetting } from '../ops/trust-proxy.config';
+import { MailConfig } from '../mail/mail.config';
 import { HintProfiles, type HintProfileConfig } from '../validation/hint-profiles.config';
 
 /**
@@ -109,6 +110,9 @@ export class TesseraConfig {
 
   @ValidateNested() @Type(() => LoggingConfig)
   logging: LoggingConfig = new LoggingConfig();
+
+  @ValidateNested() @Type(() => MailConfig)
+  mail: MailConfig = new MailConfig();
 
   /** Issuers whose `id_token_hint`s are validated; see src/validation/hint-profiles.config.ts. */
   @HintProfiles()

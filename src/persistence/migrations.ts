@@ -1,9 +1,10 @@
 import { apiKeysMigration } from '../auth/api-keys.migration';
 import { hmacSecretsMigration, signingKeysMigration } from '../keys/keys.migration';
+import { mailOutboxMigration } from '../mail/mail.migration';
 import type { TesseraMigration } from './migration';
 
 /**
  * Every migration, in order. A feature writes its migration next to its code and lists it here;
  * once released, a migration is never edited (add a new one instead).
  */
-export const MIGRATIONS: TesseraMigration[] = [signingKeysMigration, hmacSecretsMigration, apiKeysMigration];
+export const MIGRATIONS: TesseraMigration[] = [signingKeysMigration, hmacSecretsMigration, apiKeysMigration, mailOutboxMigration];
