@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  IsArray,
   IsIn,
   IsInt,
   IsOptional,
@@ -7,12 +8,14 @@ import {
   Max,
   Min,
   MinLength,
+  Validate,
   ValidateNested,
 } from 'class-validator';
 import { RateLimitsConfig } from '../auth/rate-limit.config';
 import { MetricsConfig } from '../ops/metrics.config';
 import { IsTrustProxy, type TrustProxySetting } from '../ops/trust-proxy.config';
 import { MailConfig } from '../mail/mail.config';
+import { RelyingPartiesConsistent, RelyingPartyConfig } from '../relying-parties/relying-parties.config';
 import { HintProfiles, type HintProfileConfig } from '../validation/hint-profiles.config';
 
 /**
@@ -127,6 +130,10 @@ export class TesseraConfig {
 
   @ValidateNested() @Type(() => MetricsConfig)
   metrics: MetricsConfig = new MetricsConfig();
+
+  /** Applications invitees are sent to; see src/relying-parties/relying-parties.config.ts. */
+  @IsArray() @ValidateNested({ each: true }) @Type(() => RelyingPartyConfig) @Validate(RelyingPartiesConsistent)
+  relyingParties: RelyingPartyConfig[] = [];
 
   get databaseKind(): 'postgres' | 'sqlite' {
     return /^postgres(ql)?:\/\//i.test(this.databaseUrl) ? 'postgres' : 'sqlite';
