@@ -7,6 +7,10 @@ import { AppModule } from './app.module';
 import { HttpExceptionFilter, translateBodyParserError } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import type { LoadedConfig } from './config/config.loader';
+import { httpMetricsMiddleware } from './ops/http-metrics.middleware';
+import { MetricsService } from './ops/metrics.service';
+import { RouteCatalog } from './ops/route-catalog.service';
+import { setupOpenApi } from './ops/openapi';
 
 export interface CreateAppOptions {
   /** Buffer Nest's own logs until the pino logger is ready (off in tests to keep them quiet). */
@@ -31,6 +35,10 @@ export async function createApp(loaded: LoadedConfig, options: CreateAppOptions 
 export function configureApp(app: NestExpressApplication, loaded: LoadedConfig): void {
   const { config } = loaded;
   app.disable('x-powered-by');
+  // Which X-Forwarded-For hop `req.ip` believes; rate limits count clients by it.
+  app.set('trust proxy', config.trustProxy);
+  // First, so that every answer is counted, including those of the body parsers below.
+  app.use(httpMetricsMiddleware(app.get(MetricsService), app.get(RouteCatalog)));
   // Body limits apply before any controller runs; a larger body is a 413, not a crash. Parser
   // errors are translated here, since Nest would otherwise pass only their message along.
   app.use(
@@ -41,6 +49,7 @@ export function configureApp(app: NestExpressApplication, loaded: LoadedConfig):
   );
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
+  setupOpenApi(app, config);
   app.enableShutdownHooks();
   const logger = new NestLogger('Startup');
   for (const warning of loaded.warnings) logger.warn(`DEVELOPMENT DEFAULT: ${warning}`);
