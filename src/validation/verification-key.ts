@@ -1,4 +1,4 @@
-import { base64url, importJWK } from 'jose';
+import { base64url, importJWK, type CryptoKey } from 'jose';
 
 /**
  * Turning a JWK into a verification key, strictly: the algorithm comes from the caller (the
