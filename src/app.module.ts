@@ -5,11 +5,13 @@ import { CommonModule } from './common/common.module';
 import { ConfigModule } from './config/config.module';
 import { TesseraConfig } from './config/config.schema';
 import { DiscoveryModule } from './discovery/discovery.module';
+import { InvitationsModule } from './invitations/invitations.module';
 import { KeysModule } from './keys/keys.module';
 import { loggerParams } from './logging';
 import { MailModule } from './mail/mail.module';
 import { OpsModule } from './ops/ops.module';
 import { PersistenceModule } from './persistence/persistence.module';
+import { RelyingPartiesModule } from './relying-parties/relying-parties.module';
 import { TokensModule } from './tokens/tokens.module';
 import { ValidationModule } from './validation/validation.module';
 
@@ -30,6 +32,8 @@ export class AppModule {
         OpsModule,
         ValidationModule,
         MailModule,
+        RelyingPartiesModule,
+        InvitationsModule,
       ],
     };
   }

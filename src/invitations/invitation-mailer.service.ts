@@ -1,0 +1,78 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { MailDeliveryListeners, type MailDeliveryResult, type MailReference } from '../mail/mail-delivery-listeners';
+import { MailTemplates } from '../mail/mail-templates.service';
+import { OutboxService, type EnqueuedMail } from '../mail/outbox.service';
+import type { Db } from '../persistence/database';
+import type { RelyingParty } from '../relying-parties/relying-party';
+import { InvitationsRepository } from './invitations.repository';
+import type { InvitationRow } from './invitations.tables';
+
+export const INVITATION_MAIL_REFERENCE = 'invitation';
+
+/** Delivery outcomes as invitation events. */
+const DELIVERY_EVENTS: Record<MailDeliveryResult['status'], string> = {
+  sent: 'delivered',
+  retrying: 'delivery_retrying',
+  failed: 'delivery_failed',
+};
+
+/**
+ * Writes the invitation email into the outbox through the caller's transaction (the invitation
+ * and its message commit together or not at all), and turns delivery results into events.
+ */
+@Injectable()
+export class InvitationMailer implements OnModuleInit {
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly templates: MailTemplates,
+    private readonly listeners: MailDeliveryListeners,
+    private readonly repository: InvitationsRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.listeners.register(INVITATION_MAIL_REFERENCE, (reference, result, executor) => this.recordDelivery(reference, result, executor));
+  }
+
+  async enqueue(executor: Db, invitation: InvitationRow, rp: RelyingParty, link: string): Promise<EnqueuedMail> {
+    // The invitee's locale first, then the relying party's: the mail module falls back to English.
+    const rendered = this.templates.render('invitation', [invitation.locale, rp.defaultLocale], {
+      inviteeName: invitation.name ?? undefined,
+      inviterName: invitation.inviter_name ?? undefined,
+      relyingPartyName: rp.displayName,
+      link,
+      expiresAt: new Date(invitation.expires_at),
+    });
+    return this.outbox.enqueue(executor, {
+      to: mailbox(invitation.email, invitation.name),
+      from: rp.mail.from,
+      subject: rp.mail.subject ?? rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      reference: { type: INVITATION_MAIL_REFERENCE, id: invitation.id },
+      // One message per token version: a retried request cannot queue a second copy, a resend can.
+      dedupeKey: `invitation:${invitation.id}:v${invitation.version}`,
+      primaryLink: link,
+    });
+  }
+
+  private async recordDelivery(reference: MailReference, result: MailDeliveryResult, executor: Db): Promise<void> {
+    await this.repository.addEvent(executor, {
+      invitationId: reference.id,
+      type: DELIVERY_EVENTS[result.status],
+      actor: 'system',
+      at: result.at.getTime(),
+      data: {
+        attempt: result.attempt,
+        messageId: result.messageId,
+        ...(result.error ? { error: result.error } : {}),
+        ...(result.nextAttemptAt ? { nextAttemptAt: result.nextAttemptAt.toISOString() } : {}),
+      },
+    });
+  }
+}
+
+/** RFC 5322 §3.4 mailbox with the display name as a quoted string (§3.2.4). */
+function mailbox(address: string, name: string | null): string {
+  if (!name) return address;
+  return `"${name.replace(/[\\"]/g, (c) => `\\${c}`)}" <${address}>`;
+}
