@@ -258,7 +258,7 @@ function fromAbortReason(reason: unknown, url: string): OutboundHttpError {
   if (reason instanceof OutboundHttpError) return reason;
   // DOMException (AbortSignal.timeout) is matched by name: it is not always an Error instance.
   if ((reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
-    return new OutboundHttpError('timeout', url, 'the caller’s deadline passed', { cause: reason });
+    return new OutboundHttpError('timeout', url, 'no complete response before the caller’s deadline', { cause: reason });
   }
   return new OutboundHttpError('aborted', url, 'the request was aborted', { cause: reason });
 }
