@@ -80,15 +80,23 @@ export class InvitationsRepository {
   }
 
   async addEvent(executor: Db, event: NewEvent): Promise<void> {
+    await this.addEvents(executor, [event]);
+  }
+
+  /** Several events in one statement, in order. */
+  async addEvents(executor: Db, events: NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
     await executor
       .insertInto('invitation_events')
-      .values({
-        invitation_id: event.invitationId,
-        type: event.type,
-        actor: event.actor,
-        at: event.at,
-        data: event.data ? JSON.stringify(event.data) : null,
-      })
+      .values(
+        events.map((event) => ({
+          invitation_id: event.invitationId,
+          type: event.type,
+          actor: event.actor,
+          at: event.at,
+          data: event.data ? JSON.stringify(event.data) : null,
+        })),
+      )
       .execute();
   }
 

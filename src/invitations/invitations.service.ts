@@ -20,7 +20,7 @@ import { InvitationLinksService, type HintSource, type MintedHint } from './invi
 import { InvitationMailer } from './invitation-mailer.service';
 import { effectiveStatus, INVITATION_STATUSES, type InvitationStatus } from './invitation-status';
 import { toEventView, toInvitationView, toTokenView, type InvitationDetailView, type InvitationView } from './invitation.view';
-import { InvitationsRepository, type ListCursor } from './invitations.repository';
+import { InvitationsRepository, type ListCursor, type NewEvent } from './invitations.repository';
 import type { InvitationRow, NewInvitationRow } from './invitations.tables';
 
 /** One invitation request, as the API or a bulk row gives it: nothing is trusted yet. */
@@ -179,20 +179,28 @@ export class InvitationsService {
     const issued = await this.issueLink(hintSource(row as InvitationRow), rp);
     row.code_hash = issued.codeHash;
     const work = async (trx: Db): Promise<InvitationRow> => {
-      await this.clearSlot(trx, row.email, rp, prepared.supersede, row.id, actor, now);
-      if (!(await this.repository.insert(trx, row, { codeHash: issued.codeHash, kid: issued.hint?.kid, alg: issued.hint?.alg }))) {
-        const winner = await this.repository.findLive(trx, row.email, rp.id);
-        throw winner ? conflictWith(winner, rp) : new ConflictError('an invitation for this person was created at the same time; retry');
+      const token = { codeHash: issued.codeHash, kid: issued.hint?.kid, alg: issued.hint?.alg };
+      // Insert first: the slot is usually free, and looking only when it is not saves a query
+      // per invitation. The slot's holder is then dealt with and the insert tried once more.
+      if (!(await this.repository.insert(trx, row, token))) {
+        await this.clearSlot(trx, row.email, rp, prepared.supersede, row.id, actor, now);
+        if (!(await this.repository.insert(trx, row, token))) {
+          const winner = await this.repository.findLive(trx, row.email, rp.id);
+          throw winner ? conflictWith(winner, rp) : new ConflictError('an invitation for this person was created at the same time; retry');
+        }
       }
-      await this.repository.addEvent(trx, {
-        invitationId: row.id,
-        type: 'created',
-        actor,
-        at: now,
-        data: { relyingParty: rp.id, linkMode: rp.linkMode, expiresAt: new Date(row.expires_at).toISOString(), ...(issued.hint ? { kid: issued.hint.kid } : {}) },
-      });
       const stored = row as InvitationRow;
-      if (prepared.send) await this.queueMail(trx, stored, rp, issued.link, actor, now);
+      const events: NewEvent[] = [
+        {
+          invitationId: row.id,
+          type: 'created',
+          actor,
+          at: now,
+          data: { relyingParty: rp.id, linkMode: rp.linkMode, expiresAt: new Date(row.expires_at).toISOString(), ...(issued.hint ? { kid: issued.hint.kid } : {}) },
+        },
+      ];
+      if (prepared.send) events.push(await this.queueMail(trx, stored, rp, issued.link, actor, now));
+      await this.repository.addEvents(trx, events);
       return stored;
     };
     const stored = options.executor ? await work(options.executor) : await this.repository.db.transaction().execute(work);
@@ -248,14 +256,17 @@ export class InvitationsService {
         now,
       );
       if (!next) throw new ConflictError(`invitation ${id} changed while it was being resent; read it again and retry`);
-      await this.repository.addEvent(trx, {
-        invitationId: id,
-        type: 'resent',
-        actor,
-        at: now,
-        data: { version: next.version, expiresAt: new Date(expiresAt).toISOString(), ...(issued.hint ? { kid: issued.hint.kid } : {}) },
-      });
-      if (send) await this.queueMail(trx, next, rp, issued.link, actor, now);
+      const events: NewEvent[] = [
+        {
+          invitationId: id,
+          type: 'resent',
+          actor,
+          at: now,
+          data: { version: next.version, expiresAt: new Date(expiresAt).toISOString(), ...(issued.hint ? { kid: issued.hint.kid } : {}) },
+        },
+      ];
+      if (send) events.push(await this.queueMail(trx, next, rp, issued.link, actor, now));
+      await this.repository.addEvents(trx, events);
       return next;
     });
     return { invitation: toInvitationView(updated, now), link: issued.link, mail: send ? 'queued' : 'skipped', dryRun: false };
@@ -355,9 +366,10 @@ export class InvitationsService {
     return { link: this.links.landingUrl(code), codeHash };
   }
 
-  private async queueMail(trx: Db, row: InvitationRow, rp: RelyingParty, link: string, actor: string, now: number): Promise<void> {
+  /** Queues the email; returns its `sent` event for the caller to write with its others. */
+  private async queueMail(trx: Db, row: InvitationRow, rp: RelyingParty, link: string, actor: string, now: number): Promise<NewEvent> {
     const queued = await this.mailer.enqueue(trx, row, rp, link);
-    await this.repository.addEvent(trx, { invitationId: row.id, type: 'sent', actor, at: now, data: { outboxId: queued.id, version: row.version } });
+    return { invitationId: row.id, type: 'sent', actor, at: now, data: { outboxId: queued.id, version: row.version } };
   }
 }
 

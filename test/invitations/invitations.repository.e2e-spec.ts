@@ -62,7 +62,7 @@ describeEachDialect('invitations on a real database', (dialect) => {
 
   it('of 50 concurrent redemptions of one invitation exactly one succeeds; the rest learn it was already used', async () => {
     const row = invitation({ email: 'race@example.com' });
-    expect(await sut.insert(sut.db, row, { codeHash: row.code_hash })).toBe(true);
+    expect(await sut.insert(sut.db, row, { codeHash: row.code_hash ?? null })).toBe(true);
 
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => redemption.redeem({ jti: row.current_jti }, 'b2c')));
     const won = results.filter((r) => r.status === 'fulfilled');
@@ -80,14 +80,14 @@ describeEachDialect('invitations on a real database', (dialect) => {
 
   it('holds one live invitation per email and relying party; an expired or revoked one frees the slot', async () => {
     const first = invitation({ email: 'slot@example.com' });
-    expect(await sut.insert(sut.db, first, { codeHash: first.code_hash })).toBe(true);
+    expect(await sut.insert(sut.db, first, { codeHash: first.code_hash ?? null })).toBe(true);
     expect(await sut.insert(sut.db, invitation({ email: 'slot@example.com' }), { codeHash: null })).toBe(false);
     expect(await sut.insert(sut.db, invitation({ email: 'slot@example.com', relying_party: 'direct-app' }), { codeHash: null })).toBe(true);
 
     expect(await sut.markExpired(sut.db, first.id, T0)).toBe(false); // not yet expired
     expect(await sut.markExpired(sut.db, first.id, T0 + HOUR)).toBe(true);
     const second = invitation({ email: 'slot@example.com' });
-    expect(await sut.insert(sut.db, second, { codeHash: second.code_hash })).toBe(true);
+    expect(await sut.insert(sut.db, second, { codeHash: second.code_hash ?? null })).toBe(true);
     expect(await sut.revoke(sut.db, second.id, T0)).toMatchObject({ status: 'revoked', revoked_at: T0 });
     expect(await sut.insert(sut.db, invitation({ email: 'slot@example.com' }), { codeHash: null })).toBe(true);
   });
@@ -105,11 +105,11 @@ describeEachDialect('invitations on a real database', (dialect) => {
 
   it('records "opened" once, and never on an expired invitation', async () => {
     const row = invitation({ email: 'open@example.com' });
-    await sut.insert(sut.db, row, { codeHash: row.code_hash });
+    await sut.insert(sut.db, row, { codeHash: row.code_hash ?? null });
     const opened = await Promise.all([sut.markOpened(sut.db, row.id, T0), sut.markOpened(sut.db, row.id, T0), sut.markOpened(sut.db, row.id, T0)]);
     expect(opened.filter(Boolean)).toHaveLength(1);
     const late = invitation({ email: 'late@example.com' });
-    await sut.insert(sut.db, late, { codeHash: late.code_hash });
+    await sut.insert(sut.db, late, { codeHash: late.code_hash ?? null });
     expect(await sut.markOpened(sut.db, late.id, T0 + HOUR)).toBe(false);
   });
 
@@ -123,7 +123,7 @@ describeEachDialect('invitations on a real database', (dialect) => {
 
   it('rotates a token version once per read version; the old jti is superseded in the same step', async () => {
     const row = invitation({ email: 'rotate@example.com' });
-    await sut.insert(sut.db, row, { codeHash: row.code_hash });
+    await sut.insert(sut.db, row, { codeHash: row.code_hash ?? null });
     const current = (await sut.findById(row.id))!;
     const next = (jti: string) => ({ jti, codeHash: randomUUID(), expiresAt: T0 + HOUR, status: 'pending' as const, locale: 'en' });
     const [a, b] = await Promise.all([
