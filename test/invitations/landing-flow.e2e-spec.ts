@@ -154,3 +154,23 @@ describe('invitation by email, landing mode, RS256 (B2C)', () => {
     expect(page.text).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;님이 Contoso Portal에 초대했습니다.');
   });
 });
+
+describe('landing routes under the public rate limit', () => {
+  let t: InvitationsTestApp;
+  beforeAll(async () => {
+    t = await startInvitationsApp({ overrides: { rateLimits: { public: { limit: 3, windowSeconds: 60 } } } });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers 429 once a client has spent its budget, while the admin API stays available', async () => {
+    const code = 'C'.repeat(43);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await request(t.url).get(`/invite/${code}`)).status);
+    expect(statuses).toEqual([404, 404, 404, 429]);
+    const post = await request(t.url).post(`/invite/${code}/accept`).type('form').send({ csrf: 'x' });
+    expect(post.status).toBe(429);
+    await request(t.url).get('/api/invitations').set(AUTH).expect(200);
+  });
+});

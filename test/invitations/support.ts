@@ -65,6 +65,8 @@ export interface StartOptions {
   /** Pin the app's clock here (at the real time when started) so a test can move it. */
   fixedClock?: boolean;
   env?: Record<string, string>;
+  /** further structured settings (merged over the test defaults) */
+  overrides?: Record<string, unknown>;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function startInvitationsApp(options: StartOptions = {}): Promise<I
       dialect: options.dialect,
       database: options.database,
       env: { SMTP_URL: smtp.url, ...options.env },
-      overrides: { relyingParties: options.relyingParties ?? RELYING_PARTIES, mail: { workerEnabled: false, from: MAIL_FROM } },
+      overrides: { relyingParties: options.relyingParties ?? RELYING_PARTIES, mail: { workerEnabled: false, from: MAIL_FROM }, ...options.overrides },
       beforeListen: async (app) => {
         if (options.fixedClock) clock = pinClock(app);
         await app.get(KeyStoreService).setHmacSecret(HS256_SECRET_NAME, HS256_SECRET);
