@@ -25,7 +25,7 @@ export function loggerParams(config: TesseraConfig): Params {
         req: (req: IncomingMessage & { id?: unknown }) => ({
           id: req.id,
           method: req.method,
-          url: stripQuery(req.url),
+          url: redactPath(stripQuery(req.url)),
         }),
       },
       // Health probes and scrapes would drown everything else.
@@ -33,6 +33,16 @@ export function loggerParams(config: TesseraConfig): Params {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     },
   };
+}
+
+/**
+ * Path segments that are bearer secrets: the invitation code in `/invite/:code` is enough to
+ * mint a hint, so it is replaced before the URL is logged.
+ */
+const SECRET_PATHS: RegExp[] = [/^(\/invite\/)[^/]+/];
+
+export function redactPath(path: string): string {
+  return SECRET_PATHS.reduce((p, re) => p.replace(re, '$1[redacted]'), path);
 }
 
 export function stripQuery(url: string | undefined): string {

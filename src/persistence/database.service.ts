@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
@@ -33,8 +33,16 @@ export class DatabaseService implements OnApplicationShutdown {
   /** Applies every registered migration not yet applied; safe to run from several instances. */
   async migrate(migrations: TesseraMigration[] = MIGRATIONS): Promise<void> {
     const dialect = this.dialect;
+    // Kysely looks for its bookkeeping tables across every schema unless told which one; pin it
+    // to the schema this connection writes to, so another schema's tables (another app, or a
+    // parallel test run) are never mistaken for ours.
+    const migrationTableSchema =
+      dialect === 'postgres'
+        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(this.db)).rows[0]?.schema
+        : undefined;
     const migrator = new Migrator({
       db: this.db,
+      migrationTableSchema,
       provider: {
         getMigrations: async () =>
           Object.fromEntries(
