@@ -33,6 +33,7 @@ export class IssuerMetadataService {
   private readonly logger = new Logger('IssuerMetadata');
   private readonly discovery = new Map<string, DiscoveryEntry>();
   private readonly jwks = new Map<string, StaleTolerantJwks>();
+  private readonly jwksByProfile = new WeakMap<MetadataHintProfileConfig, { jwksUri: string; set: StaleTolerantJwks }>();
 
   constructor(
     private readonly http: OutboundHttp,
@@ -116,6 +117,9 @@ export class IssuerMetadataService {
   }
 
   private jwksFor(c: MetadataHintProfileConfig, jwksUri: string): StaleTolerantJwks {
+    // The per-profile memo spares the fingerprint on every validation.
+    const memo = this.jwksByProfile.get(c);
+    if (memo?.jwksUri === jwksUri) return memo.set;
     // One remote set per jwks_uri (and fetch rules), made once and shared by every validation.
     const key = `${jwksUri}\n${policyFingerprint(c)}`;
     let set = this.jwks.get(key);
@@ -130,6 +134,7 @@ export class IssuerMetadataService {
       });
       this.jwks.set(key, set);
     }
+    this.jwksByProfile.set(c, { jwksUri, set });
     return set;
   }
 

@@ -14,6 +14,7 @@ export interface ClaimExpectations {
  * while a millisecond timestamp for any date since 1973 is larger.
  */
 const MILLISECONDS_THRESHOLD = 1e11;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The claims set of a verified token: a JSON object (RFC 7519 §7.2 step 10). Anything else is
@@ -22,7 +23,7 @@ const MILLISECONDS_THRESHOLD = 1e11;
 export function parseClaimsSet(payload: Uint8Array): JWTPayload {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+    value = JSON.parse(UTF8.decode(payload));
   } catch {
     throw new HintValidationError('invalid', 'the token payload is not a JSON claims set (RFC 7519 §7.2)');
   }
