@@ -108,3 +108,28 @@ describe('POST /api/hints/validate', () => {
     await validate({ profile: 'partner', id_token_hint: await hs256() }, { Authorization: `Bearer ${hintsOnly}` }).expect(200);
   });
 });
+
+describe('POST /api/hints/validate rate limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({
+      overrides: {
+        rateLimits: { validate: { limit: 2, windowSeconds: 60 } },
+        hintProfiles: [{ id: 'partner', kind: 'symmetric', issuer: PARTNER_ISSUER, audience: AUDIENCE, secret: SECRET }],
+      },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts validations against the "validate" budget and answers 429 past it', async () => {
+    const token = await signRaw(new TextEncoder().encode(SECRET), { alg: 'HS256' }, claimsAt(Math.floor(Date.now() / 1000), PARTNER_ISSUER, AUDIENCE));
+    const send = () => request(t.url).post('/api/hints/validate').set('Authorization', `Bearer ${TEST_ADMIN_KEY}`).send({ profile: 'partner', id_token_hint: token });
+    await send().expect(200);
+    const second = await send().expect(200);
+    expect(second.headers['x-ratelimit-limit']).toBe('2');
+    const third = await send().expect(429);
+    expect(third.body.error_description).toMatch(/"validate" rate limit/);
+  });
+});
