@@ -155,6 +155,16 @@ describe('HintValidatorService (metadata profile, loopback issuer)', () => {
       }
     });
 
+    it('refuses an RS256 token with a modified payload or signature', async () => {
+      const { sut } = buildValidator([profile()], clock);
+      const [h, p, s] = (await sign(key)).split('.');
+      const otherPayload = Buffer.from(JSON.stringify(claimsAt(clock.nowSeconds(), issuer.issuer, AUDIENCE, { email: 'mallory@example.com' }))).toString('base64url');
+      expect((await rejection(sut.validate('issuer', `${h}.${otherPayload}.${s}`))).code).toBe('AADB2C90233');
+      const sig = Buffer.from(s, 'base64url');
+      sig[sig.length - 1] ^= 0x80;
+      expect((await rejection(sut.validate('issuer', `${h}.${p}.${sig.toString('base64url')}`))).code).toBe('AADB2C90233');
+    });
+
     it('refuses alg none before fetching anything', async () => {
       const { sut } = buildValidator([profile()], clock);
       const header = Buffer.from(JSON.stringify({ alg: 'none', kid: key.kid })).toString('base64url');
