@@ -1,14 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length, type ValidationArguments } from 'class-validator';
 import type { ApiKey, CreatedApiKey } from './api-keys.service';
 import { NAME_MAX_LENGTH } from './api-keys.service';
+import { isKnownScope } from './scope-check';
 import { ALL_SCOPES, SCOPES } from './scopes';
 
 const GRANTABLE = [...SCOPES, ALL_SCOPES];
 
+function unknownScopesMessage(args: ValidationArguments): string {
+  const values: unknown[] = Array.isArray(args.value) ? args.value : [args.value];
+  const unknown = values.filter((v) => typeof v !== 'string' || !isKnownScope(v)).map((v) => JSON.stringify(v));
+  return `unknown scope${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; known: ${GRANTABLE.join(', ')}`;
+}
+
 export class CreateApiKeyDto {
   @ApiProperty({ description: 'what the key is for, shown in listings', example: 'back-office importer', maxLength: NAME_MAX_LENGTH })
-  @IsString() @MinLength(1) @MaxLength(NAME_MAX_LENGTH)
+  @IsString() @Length(1, NAME_MAX_LENGTH, { message: `must be 1 to ${NAME_MAX_LENGTH} characters` })
   name: string;
 
   @ApiProperty({
@@ -17,8 +24,8 @@ export class CreateApiKeyDto {
     isArray: true,
     example: ['invitations:write', 'invitations:read'],
   })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(GRANTABLE.length * 2)
-  @IsIn(GRANTABLE, { each: true, message: `each value in scopes must be one of: ${GRANTABLE.join(', ')}` })
+  @IsArray() @ArrayMinSize(1, { message: 'must name at least one scope' }) @ArrayMaxSize(GRANTABLE.length * 2)
+  @IsIn(GRANTABLE, { each: true, message: unknownScopesMessage })
   scopes: string[];
 }
 
