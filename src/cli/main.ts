@@ -4,6 +4,7 @@ import { ConfigError, TesseraError } from '../common/errors';
 import { registerApiKeyCommands } from './api-keys.command';
 import { registerHintCommands } from './hints.command';
 import { registerKeyCommands } from './keys.command';
+import { registerMailCommands } from './mail.command';
 
 /**
  * `npm run cli -- <command>`. Each feature registers its commands in its own file; they share
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerApiKeyCommands(program);
   registerHintCommands(program);
+  registerMailCommands(program);
   return program;
 }
 

@@ -17,7 +17,8 @@ export function parseMailbox(value: unknown): Mailbox | undefined {
   if (parsed.length !== 1) return undefined;
   const [entry] = parsed;
   if (entry.group !== undefined || !entry.address) return undefined;
-  if (!isEmail(entry.address, { allow_display_name: false, require_tld: false })) return undefined;
+  // No TLD and IP domains allowed: development hosts (localhost, 127.0.0.1) are legitimate senders.
+  if (!isEmail(entry.address, { allow_display_name: false, require_tld: false, allow_ip_domain: true })) return undefined;
   return { name: entry.name, address: entry.address };
 }
 
