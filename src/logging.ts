@@ -1,4 +1,6 @@
 import type { Params } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options } from 'pino-http';
 import type { IncomingMessage } from 'node:http';
 import type { TesseraConfig } from './config/config.schema';
 
@@ -7,32 +9,32 @@ import type { TesseraConfig } from './config/config.schema';
  * redacted, and request URLs are logged without their query string, since `id_token_hint`,
  * codes and `state` travel there.
  */
-export function loggerParams(config: TesseraConfig): Params {
-  return {
-    pinoHttp: {
-      level: config.logging.level,
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'req.headers["x-api-key"]',
-          'res.headers["set-cookie"]',
-          'res.headers.location',
-        ],
-        censor: '[redacted]',
-      },
-      serializers: {
-        req: (req: IncomingMessage & { id?: unknown }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactPath(stripQuery(req.url)),
-        }),
-      },
-      // Health probes and scrapes would drown everything else.
-      autoLogging: { ignore: (req) => ['/health', '/metrics'].includes(stripQuery(req.url)) },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+export function loggerParams(config: TesseraConfig, destination?: DestinationStream): Params {
+  const options: Options = {
+    level: config.logging.level,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-api-key"]',
+        'res.headers["set-cookie"]',
+        'res.headers.location',
+      ],
+      censor: '[redacted]',
     },
+    serializers: {
+      req: (req: IncomingMessage & { id?: unknown }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactPath(stripQuery(req.url)),
+      }),
+    },
+    // Health probes and scrapes would drown everything else.
+    autoLogging: { ignore: (req) => ['/health', '/metrics'].includes(stripQuery(req.url)) },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
   };
+  // Default: stdout. Tests pass a stream to read back what would have been logged.
+  return { pinoHttp: destination ? [options, destination] : options };
 }
 
 /**
