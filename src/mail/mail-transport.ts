@@ -36,6 +36,11 @@ export abstract class MailTransport {
   abstract describe(): string;
 
   async close(): Promise<void> {}
+
+  /** Nest calls this after every module's `onModuleDestroy`, so after the worker has stopped. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
 }
 
 /** What a transport logs through: Nest's `Logger` in the app, a recorder in tests. */

@@ -37,12 +37,6 @@ export function createMailTransport(config: TesseraConfig): MailTransport {
     MailDeliveryListeners,
     OutboxService,
     OutboxWorker,
-    {
-      // Closed after the worker has stopped (OnModuleDestroy runs before any shutdown hook).
-      provide: 'MAIL_TRANSPORT_CLOSER',
-      inject: [MailTransport],
-      useFactory: (transport: MailTransport) => ({ onApplicationShutdown: () => transport.close() }),
-    },
   ],
   exports: [OutboxService, MailTemplates, MailDeliveryListeners, OutboxWorker],
 })

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MailDeliveryListeners, type MailDeliveryResult } from '../../src/mail/mail-delivery-listeners';
 import { MailTemplates } from '../../src/mail/mail-templates.service';
+import { MailTransport } from '../../src/mail/mail-transport';
 import { OutboxService } from '../../src/mail/outbox.service';
 import { OutboxWorker } from '../../src/mail/outbox.worker';
 import { DatabaseService } from '../../src/persistence/database.service';
@@ -112,12 +113,15 @@ describe('mail module in the application', () => {
     expect(readdirSync(app.dataDir)).not.toContain('outbox');
   });
 
-  it('stops the worker when the application closes', async () => {
-    app = await startTestApp();
+  it('stops the worker and closes the SMTP pool when the application closes', async () => {
+    server = await SmtpTestServer.start();
+    app = await startTestApp({ env: { SMTP_URL: server.url } });
     const worker = app.app.get(OutboxWorker);
+    const close = jest.spyOn(app.app.get(MailTransport), 'close');
     expect(worker.isRunning).toBe(true);
     await app.close();
     app = undefined;
     expect(worker.isRunning).toBe(false);
+    expect(close).toHaveBeenCalledTimes(1);
   });
 });
