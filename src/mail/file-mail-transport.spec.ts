@@ -11,9 +11,6 @@ class RecordingLog implements MailLog {
   log(message: string): void {
     this.lines.push(message);
   }
-  warn(message: string): void {
-    this.lines.push(message);
-  }
 }
 
 function mail(overrides: Partial<OutgoingMail> = {}): OutgoingMail {

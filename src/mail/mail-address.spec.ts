@@ -1,4 +1,4 @@
-import { mailDomain, parseMailbox } from './mail-address';
+import { mailDomain, parseMailbox, redactAddresses } from './mail-address';
 
 describe('parseMailbox', () => {
   const sut = parseMailbox;
@@ -29,5 +29,14 @@ describe('mailDomain', () => {
   it('keeps the domain, lower-cased, and nothing of the local part', () => {
     expect(mailDomain('Ada.Lovelace@Example.COM')).toBe('example.com');
     expect(mailDomain('no-at-sign')).toBe('');
+  });
+});
+
+describe('redactAddresses', () => {
+  it('keeps the domains of quoted addresses and drops their local parts', () => {
+    expect(redactAddresses('EENVELOPE 550 5.1.1 <ada.lovelace@example.com>: Recipient address rejected')).toBe(
+      'EENVELOPE 550 5.1.1 <…@example.com>: Recipient address rejected',
+    );
+    expect(redactAddresses('no address here: 421 try later')).toBe('no address here: 421 try later');
   });
 });

@@ -27,3 +27,8 @@ export function mailDomain(address: string): string {
   const at = address.lastIndexOf('@');
   return at === -1 ? '' : address.slice(at + 1).toLowerCase();
 }
+
+/** For log lines: SMTP replies often quote the recipient; keep the domain, drop the local part. */
+export function redactAddresses(text: string): string {
+  return text.replace(/[^\s<>"'(),;:]+@([A-Za-z0-9.-]+)/g, '…@$1');
+}

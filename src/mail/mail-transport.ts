@@ -46,5 +46,4 @@ export abstract class MailTransport {
 /** What a transport logs through: Nest's `Logger` in the app, a recorder in tests. */
 export interface MailLog {
   log(message: string): void;
-  warn(message: string): void;
 }

@@ -6,7 +6,7 @@ import { TesseraConfig } from '../config/config.schema';
 import type { Db } from '../persistence/database';
 import { DatabaseService } from '../persistence/database.service';
 import { backoffDelayMs, type BackoffPolicy } from './backoff';
-import { mailDomain, parseMailbox } from './mail-address';
+import { mailDomain, parseMailbox, redactAddresses } from './mail-address';
 import { MailDeliveryListeners, type MailDeliveryResult, type MailReference } from './mail-delivery-listeners';
 import { classifySendError } from './mail-delivery.error';
 import { MailTransport, type OutgoingMail } from './mail-transport';
@@ -169,7 +169,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
             nextAttemptAt: new Date(at.getTime() + backoffDelayMs(attempt, this.backoff, this.random)),
           };
       const what = giveUp ? `gave up (${failure.kind} failure)` : `will retry at ${result.nextAttemptAt!.toISOString()}`;
-      this.logger.warn(`mail ${row.id} to a recipient at ${domain}: attempt ${attempt} failed: ${failure.reason}; ${what}`);
+      this.logger.warn(`mail ${row.id} to a recipient at ${domain}: attempt ${attempt} failed: ${redactAddresses(failure.reason)}; ${what}`);
     }
     const recorded = await this.record(row, leaseToken, result);
     if (!recorded) {
@@ -177,7 +177,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return 'lost';
     }
     if (result.status === 'sent') this.logger.log(`mail ${row.id} to a recipient at ${domain} sent (attempt ${attempt})`);
-    return result.status === 'sent' ? 'sent' : result.status;
+    return result.status;
   }
 
   /**
