@@ -207,16 +207,24 @@ export class MailTemplates implements OnModuleInit {
     return { locale: FALLBACK_LOCALE, formatLocale: FALLBACK_LOCALE };
   }
 
+  // Building an Intl.DateTimeFormat costs far more than using one; keep one per locale.
+  private readonly dateFormats = new Map<string, Intl.DateTimeFormat>();
+
   private formatDate(date: Date, locale: string): string {
-    return new Intl.DateTimeFormat(locale, {
-      year: 'numeric',
-      month: 'long',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: '2-digit',
-      timeZone: this.config.mail.timeZone,
-      timeZoneName: 'short',
-    }).format(date);
+    let format = this.dateFormats.get(locale);
+    if (!format) {
+      format = new Intl.DateTimeFormat(locale, {
+        year: 'numeric',
+        month: 'long',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: '2-digit',
+        timeZone: this.config.mail.timeZone,
+        timeZoneName: 'short',
+      });
+      this.dateFormats.set(locale, format);
+    }
+    return format.format(date);
   }
 
   private compile(file: string, part: Part): HandlebarsTemplateDelegate {
