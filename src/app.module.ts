@@ -7,6 +7,7 @@ import { TesseraConfig } from './config/config.schema';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { InvitationsModule } from './invitations/invitations.module';
 import { KeysModule } from './keys/keys.module';
+import { JourneysModule } from './journeys/journeys.module';
 import { loggerParams } from './logging';
 import { MailModule } from './mail/mail.module';
 import { OpsModule } from './ops/ops.module';
@@ -34,6 +35,7 @@ export class AppModule {
         MailModule,
         RelyingPartiesModule,
         InvitationsModule,
+        JourneysModule,
       ],
     };
   }
