@@ -1,21 +1,46 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Length, type ValidationArguments } from 'class-validator';
+import { registerDecorator, type ValidationArguments } from 'class-validator';
 import type { ApiKey, CreatedApiKey } from './api-keys.service';
 import { NAME_MAX_LENGTH } from './api-keys.service';
-import { isKnownScope } from './scope-check';
+import { scopeListProblems } from './scope-check';
 import { ALL_SCOPES, SCOPES } from './scopes';
 
 const GRANTABLE = [...SCOPES, ALL_SCOPES];
 
-function unknownScopesMessage(args: ValidationArguments): string {
-  const values: unknown[] = Array.isArray(args.value) ? args.value : [args.value];
-  const unknown = values.filter((v) => typeof v !== 'string' || !isKnownScope(v)).map((v) => JSON.stringify(v));
-  return `unknown scope${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; known: ${GRANTABLE.join(', ')}`;
+/**
+ * One check, one message: a field that is wrong in several ways at once (not an array, hence
+ * also empty and unknown) is reported once, in the words that help.
+ */
+function Satisfies(problem: (value: unknown) => string | undefined): PropertyDecorator {
+  return (target: object, property: string | symbol) =>
+    registerDecorator({
+      name: 'satisfies',
+      target: target.constructor,
+      propertyName: String(property),
+      validator: {
+        validate: (value: unknown) => problem(value) === undefined,
+        defaultMessage: (args?: ValidationArguments) => problem(args?.value) ?? 'is not valid',
+      },
+    });
+}
+
+function nameProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  const length = value.trim().length;
+  return length >= 1 && length <= NAME_MAX_LENGTH ? undefined : `must be 1 to ${NAME_MAX_LENGTH} characters`;
+}
+
+function scopesProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return `must be an array of scope names, e.g. ["invitations:read"]`;
+  const nonStrings = value.filter((v) => typeof v !== 'string');
+  if (nonStrings.length) return `must hold scope names (strings), not ${nonStrings.map((v) => JSON.stringify(v)).join(', ')}`;
+  const problems = scopeListProblems(value as string[]);
+  return problems.length ? problems.join('; ') : undefined;
 }
 
 export class CreateApiKeyDto {
   @ApiProperty({ description: 'what the key is for, shown in listings', example: 'back-office importer', maxLength: NAME_MAX_LENGTH })
-  @IsString() @Length(1, NAME_MAX_LENGTH, { message: `must be 1 to ${NAME_MAX_LENGTH} characters` })
+  @Satisfies(nameProblem)
   name: string;
 
   @ApiProperty({
@@ -24,8 +49,7 @@ export class CreateApiKeyDto {
     isArray: true,
     example: ['invitations:write', 'invitations:read'],
   })
-  @IsArray() @ArrayMinSize(1, { message: 'must name at least one scope' }) @ArrayMaxSize(GRANTABLE.length * 2)
-  @IsIn(GRANTABLE, { each: true, message: unknownScopesMessage })
+  @Satisfies(scopesProblem)
   scopes: string[];
 }
 
