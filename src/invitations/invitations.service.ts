@@ -54,7 +54,11 @@ export interface PreparedInvitation {
 }
 
 export interface CreateOptions {
-  /** Run inside the caller's transaction (bulk import); default: a transaction of its own. */
+  /**
+   * Run inside the caller's transaction; default: a transaction of its own. Staging (key store
+   * reads) happens first either way, so on SQLite a caller that holds a transaction should use
+   * `stage` + `persist` instead (see `stage`).
+   */
   executor?: Db;
   /** Validate and check for a conflict, write nothing, mint nothing, send nothing. */
   dryRun?: boolean;
@@ -74,6 +78,15 @@ export interface IssuedInvitation {
   dryRun: boolean;
 }
 
+/** An invitation checked and given its link, not yet written: see `InvitationsService.stage`. */
+export interface StagedInvitation {
+  readonly prepared: PreparedInvitation;
+  readonly row: NewInvitationRow;
+  readonly issued: IssuedLink;
+  readonly actor: string;
+  readonly now: number;
+}
+
 export interface ResendInput {
   expiresIn?: unknown;
   locale?: unknown;
@@ -91,7 +104,7 @@ export interface ListQuery {
 export const LIST_LIMITS = { default: 50, max: 200 } as const;
 
 /** A link of the new token version, and what the database must remember of it. */
-interface IssuedLink {
+export interface IssuedLink {
   link: string;
   codeHash: string | null;
   hint?: MintedHint;
@@ -145,17 +158,78 @@ export class InvitationsService {
    * transaction.
    */
   async create(input: CreateInvitationInput, actor: string, options: CreateOptions = {}): Promise<IssuedInvitation> {
-    const prepared = this.prepare(input, options.fieldPrefix);
-    const rp = prepared.relyingParty;
-    await this.relyingParties.assertCanSign(rp);
+    if (options.dryRun) {
+      const prepared = this.prepare(input, options.fieldPrefix);
+      const rp = prepared.relyingParty;
+      await this.relyingParties.assertCanSign(rp);
+      const now = this.clock.now().getTime();
+      const row = this.newRow(prepared, actor, now);
+      const live = await this.repository.findLive(options.executor ?? this.repository.db, row.email, rp.id);
+      if (live && effectiveStatus(live, now) !== 'expired' && !prepared.supersede) throw conflictWith(live, rp);
+      return { invitation: toInvitationView(row as InvitationRow, now), mail: prepared.send ? 'queued' : 'skipped', dryRun: true };
+    }
+    const staged = await this.stage(input, actor, options.fieldPrefix);
+    return options.executor
+      ? this.persist(options.executor, staged)
+      : this.repository.db.transaction().execute((trx) => this.persist(trx, staged));
+  }
+
+  /**
+   * The half of `create` that needs no transaction: the checks, the row, and the link (a direct
+   * link's hint is signed here). Nothing is written. Callers that write many invitations in one
+   * transaction (bulk import) stage them first: staging may read the key store through the
+   * database, which must not happen while their transaction holds SQLite's one connection.
+   */
+  async stage(input: CreateInvitationInput, actor: string, fieldPrefix = ''): Promise<StagedInvitation> {
+    const prepared = this.prepare(input, fieldPrefix);
+    await this.relyingParties.assertCanSign(prepared.relyingParty);
     const now = this.clock.now().getTime();
-    const row: NewInvitationRow = {
+    const row = this.newRow(prepared, actor, now);
+    const issued = await this.issueLink(hintSource(row as InvitationRow), prepared.relyingParty);
+    row.code_hash = issued.codeHash;
+    return { prepared, row, issued, actor, now };
+  }
+
+  /**
+   * The transactional half of `create`: writes a staged invitation, its token version, events and
+   * email through `executor` (the caller's transaction). A 409 when the slot is held, as `create`.
+   */
+  async persist(executor: Db, staged: StagedInvitation): Promise<IssuedInvitation> {
+    const { prepared, row, issued, actor, now } = staged;
+    const rp = prepared.relyingParty;
+    const token = { codeHash: issued.codeHash, kid: issued.hint?.kid, alg: issued.hint?.alg };
+    // Insert first: the slot is usually free, and looking only when it is not saves a query
+    // per invitation. The slot's holder is then dealt with and the insert tried once more.
+    if (!(await this.repository.insert(executor, row, token))) {
+      await this.clearSlot(executor, row.email, rp, prepared.supersede, row.id, actor, now);
+      if (!(await this.repository.insert(executor, row, token))) {
+        const winner = await this.repository.findLive(executor, row.email, rp.id);
+        throw winner ? conflictWith(winner, rp) : new ConflictError('an invitation for this person was created at the same time; retry');
+      }
+    }
+    const stored = row as InvitationRow;
+    const events: NewEvent[] = [
+      {
+        invitationId: row.id,
+        type: 'created',
+        actor,
+        at: now,
+        data: { relyingParty: rp.id, linkMode: rp.linkMode, expiresAt: new Date(row.expires_at).toISOString(), ...(issued.hint ? { kid: issued.hint.kid } : {}) },
+      },
+    ];
+    if (prepared.send) events.push(await this.queueMail(executor, stored, rp, issued.link, actor, now));
+    await this.repository.addEvents(executor, events);
+    return { invitation: toInvitationView(stored, now), link: issued.link, mail: prepared.send ? 'queued' : 'skipped', dryRun: false };
+  }
+
+  private newRow(prepared: PreparedInvitation, actor: string, now: number): NewInvitationRow {
+    return {
       id: this.random.uuid(),
       email: prepared.email,
       name: prepared.name ?? null,
       inviter_name: prepared.inviterName ?? null,
       claims: JSON.stringify(prepared.claims),
-      relying_party: rp.id,
+      relying_party: prepared.relyingParty.id,
       invited_by: actor,
       locale: prepared.locale,
       created_at: now,
@@ -169,42 +243,6 @@ export class InvitationsService {
       revoked_at: null,
       updated_at: now,
     };
-
-    if (options.dryRun) {
-      const live = await this.repository.findLive(options.executor ?? this.repository.db, row.email, rp.id);
-      if (live && effectiveStatus(live, now) !== 'expired' && !prepared.supersede) throw conflictWith(live, rp);
-      return { invitation: toInvitationView(row as InvitationRow, now), mail: prepared.send ? 'queued' : 'skipped', dryRun: true };
-    }
-
-    const issued = await this.issueLink(hintSource(row as InvitationRow), rp);
-    row.code_hash = issued.codeHash;
-    const work = async (trx: Db): Promise<InvitationRow> => {
-      const token = { codeHash: issued.codeHash, kid: issued.hint?.kid, alg: issued.hint?.alg };
-      // Insert first: the slot is usually free, and looking only when it is not saves a query
-      // per invitation. The slot's holder is then dealt with and the insert tried once more.
-      if (!(await this.repository.insert(trx, row, token))) {
-        await this.clearSlot(trx, row.email, rp, prepared.supersede, row.id, actor, now);
-        if (!(await this.repository.insert(trx, row, token))) {
-          const winner = await this.repository.findLive(trx, row.email, rp.id);
-          throw winner ? conflictWith(winner, rp) : new ConflictError('an invitation for this person was created at the same time; retry');
-        }
-      }
-      const stored = row as InvitationRow;
-      const events: NewEvent[] = [
-        {
-          invitationId: row.id,
-          type: 'created',
-          actor,
-          at: now,
-          data: { relyingParty: rp.id, linkMode: rp.linkMode, expiresAt: new Date(row.expires_at).toISOString(), ...(issued.hint ? { kid: issued.hint.kid } : {}) },
-        },
-      ];
-      if (prepared.send) events.push(await this.queueMail(trx, stored, rp, issued.link, actor, now));
-      await this.repository.addEvents(trx, events);
-      return stored;
-    };
-    const stored = options.executor ? await work(options.executor) : await this.repository.db.transaction().execute(work);
-    return { invitation: toInvitationView(stored, now), link: issued.link, mail: prepared.send ? 'queued' : 'skipped', dryRun: false };
   }
 
   /**
