@@ -12,6 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { RateLimitsConfig } from '../auth/rate-limit.config';
+import { KeyImportConfig } from '../keys/key-import.config';
 import { MetricsConfig } from '../ops/metrics.config';
 import { IsTrustProxy, type TrustProxySetting } from '../ops/trust-proxy.config';
 import { MailConfig } from '../mail/mail.config';
@@ -53,6 +54,18 @@ export class KeysConfig {
   /** How long an instance trusts its in-memory copy of the key set before re-reading the store. */
   @IsInt() @Min(0) @Max(3600)
   cacheTtlSeconds = 10;
+
+  /**
+   * How long a `next` key must have been in the JWKS before `promote` lets it sign (without
+   * `force`): relying parties that cache the JWKS must have seen it first. One day, as B2C
+   * refreshes its metadata about once a day.
+   */
+  @IsInt() @Min(0) @Max(30 * 24 * 3600)
+  minPublishedSecondsBeforePromotion = 24 * 3600;
+
+  /** Signing keys imported at start from files (see src/keys/key-import.config.ts). */
+  @IsArray() @ValidateNested({ each: true }) @Type(() => KeyImportConfig)
+  import: KeyImportConfig[] = [];
 }
 
 export class DiscoveryConfig {

@@ -28,14 +28,14 @@ export const signingKeysMigration: TesseraMigration = {
       .on('signing_keys')
       .column('alg')
       .unique()
-      .where('state', '=', 'active')
+      .where(sql.ref('state'), '=', 'active')
       .execute();
     await db.schema
       .createIndex('signing_keys_one_next_per_alg')
       .on('signing_keys')
       .column('alg')
       .unique()
-      .where('state', '=', 'next')
+      .where(sql.ref('state'), '=', 'next')
       .execute();
   },
 };
