@@ -1,4 +1,10 @@
 import { Module } from '@nestjs/common';
+import { KeysModule } from '../keys/keys.module';
+import { TokensService } from './tokens.service';
 
-@Module({})
+@Module({
+  imports: [KeysModule],
+  providers: [TokensService],
+  exports: [TokensService],
+})
 export class TokensModule {}
