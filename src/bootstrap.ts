@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { HttpExceptionFilter, translateBodyParserError } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
+import { installWellKnownFastPath } from './discovery/well-known-fast-path';
 import type { LoadedConfig } from './config/config.loader';
 import { httpMetricsMiddleware } from './ops/http-metrics.middleware';
 import { MetricsService } from './ops/metrics.service';
@@ -50,6 +51,8 @@ export function configureApp(app: NestExpressApplication, loaded: LoadedConfig):
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app, config);
+  // Discovery and JWKS are answered from prepared bytes ahead of Express (same bytes as the routes).
+  installWellKnownFastPath(app);
   app.enableShutdownHooks();
   const logger = new NestLogger('Startup');
   for (const warning of loaded.warnings) logger.warn(`DEVELOPMENT DEFAULT: ${warning}`);
