@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { HttpExceptionFilter, translateBodyParserError } from './common/http-exception.filter';
 import { createValidationPipe } from './common/validation';
 import { installWellKnownFastPath } from './discovery/well-known-fast-path';
+import { exceptStreamedBodies } from './invitations/bulk/streamed-body';
 import type { LoadedConfig } from './config/config.loader';
 import { httpMetricsMiddleware } from './ops/http-metrics.middleware';
 import { MetricsService } from './ops/metrics.service';
@@ -43,7 +44,7 @@ export function configureApp(app: NestExpressApplication, loaded: LoadedConfig):
   // Body limits apply before any controller runs; a larger body is a 413, not a crash. Parser
   // errors are translated here, since Nest would otherwise pass only their message along.
   app.use(
-    json({ limit: config.bodyLimit }),
+    exceptStreamedBodies(json({ limit: config.bodyLimit })),
     urlencoded({ limit: config.bodyLimit, extended: false }),
     text({ limit: config.bodyLimit, type: ['text/plain'] }),
     translateBodyParserErrors,

@@ -12,6 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { RateLimitsConfig } from '../auth/rate-limit.config';
+import { BulkConfig } from '../invitations/bulk/bulk.config';
 import { KeyImportConfig } from '../keys/key-import.config';
 import { MetricsConfig } from '../ops/metrics.config';
 import { IsTrustProxy, type TrustProxySetting } from '../ops/trust-proxy.config';
@@ -143,6 +144,10 @@ export class TesseraConfig {
 
   @ValidateNested() @Type(() => MetricsConfig)
   metrics: MetricsConfig = new MetricsConfig();
+
+  /** Bulk invitation import; see src/invitations/bulk/bulk.config.ts. */
+  @ValidateNested() @Type(() => BulkConfig)
+  bulk: BulkConfig = new BulkConfig();
 
   /** Applications invitees are sent to; see src/relying-parties/relying-parties.config.ts. */
   @IsArray() @ValidateNested({ each: true }) @Type(() => RelyingPartyConfig) @Validate(RelyingPartiesConsistent)

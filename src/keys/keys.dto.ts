@@ -33,7 +33,9 @@ export class PromoteKeyDto {
 
 export class ExportKeyDto {
   @ApiProperty({ description: `password protecting the PFX (at least ${MIN_PFX_PASSWORD_LENGTH} characters)` })
-  @IsString() @MinLength(MIN_PFX_PASSWORD_LENGTH) @MaxLength(1024)
+  @IsString()
+  @MinLength(MIN_PFX_PASSWORD_LENGTH, { message: `must be at least ${MIN_PFX_PASSWORD_LENGTH} characters: the PFX carries the private key` })
+  @MaxLength(1024)
   password: string;
 }
 

@@ -1,4 +1,5 @@
 import { apiKeysMigration } from '../auth/api-keys.migration';
+import { bulkImportsMigration } from '../invitations/bulk/bulk-imports.migration';
 import { invitationsMigration } from '../invitations/invitations.migration';
 import { hmacSecretsMigration, signingKeysMigration } from '../keys/keys.migration';
 import { mailOutboxMigration } from '../mail/mail.migration';
@@ -8,4 +9,4 @@ import type { TesseraMigration } from './migration';
  * Every migration, in order. A feature writes its migration next to its code and lists it here;
  * once released, a migration is never edited (add a new one instead).
  */
-export const MIGRATIONS: TesseraMigration[] = [signingKeysMigration, hmacSecretsMigration, apiKeysMigration, mailOutboxMigration, invitationsMigration];
+export const MIGRATIONS: TesseraMigration[] = [signingKeysMigration, hmacSecretsMigration, apiKeysMigration, mailOutboxMigration, invitationsMigration, bulkImportsMigration];
