@@ -1,5 +1,5 @@
 import { TokenParser, Tokenizer } from '@streamparser/json';
-import { CsvError, parse } from 'csv-parse';
+import { CsvError, parse, type Options } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { TesseraError } from '../../common/errors';
 import { MalformedImportError } from './bulk-import.errors';
@@ -48,11 +48,12 @@ export async function readCsv(source: Readable, options: ReadOptions): Promise<C
     skip_empty_lines: true,
     relax_column_count: false,
     max_record_size: options.maxRowBytes,
-    on_record: (record: string[], context: { lines: number }) => {
+    // Records become { record, line }: the typings only know records of strings.
+    on_record: ((record: string[], context: { lines: number }) => {
       const line = nextLine;
       nextLine = context.lines + 1;
       return { record, line };
-    },
+    }) as unknown as Options['on_record'],
   });
   // A failure of the source (a body cut off, a size cap) ends the parser with the same error.
   source.on('error', (e) => parser.destroy(e));
