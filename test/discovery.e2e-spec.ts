@@ -39,7 +39,7 @@ describe('discovery and JWKS over HTTP', () => {
     const res = await fetch(`${t.url}/.well-known/openid-configuration`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, unknown>;
     expect(body.issuer).toBe(`https://login.example.com${ISSUER_SUFFIX}`);
     expect(body.jwks_uri).toBe(`${t.url}/.well-known/keys`);
     expect(body.id_token_signing_alg_values_supported).toEqual(['RS256']);
@@ -127,6 +127,6 @@ describe('discovery and JWKS over HTTP', () => {
   it('leaves other methods on these paths to the application', async () => {
     const res = await fetch(`${t.url}/.well-known/keys`, { method: 'POST' });
     expect(res.status).toBe(404);
-    expect((await res.json()).error).toBe('not_found');
+    expect(((await res.json()) as { error: string }).error).toBe('not_found');
   });
 });
