@@ -1,12 +1,14 @@
 import { Global, Module, type INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
+import { Logger, LoggerModule } from 'nestjs-pino';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/bootstrap';
 import { Clock } from '../../src/common/clock';
@@ -20,6 +22,7 @@ import {
   type PolicyDescriptor,
   type RegisteredApplication,
 } from '../../src/journeys/journeys.contracts';
+import { loggerParams } from '../../src/logging';
 import type { Dialect } from '../../src/persistence/database';
 import { TEST_ADMIN_KEY } from '../utils/app';
 import { createTestDatabase, type TestDatabase } from '../utils/database';
@@ -154,7 +157,13 @@ export function applications(): RegisteredApplication[] {
   ];
 }
 
-export async function startProtocolApp(options: { dialect?: Dialect } = {}): Promise<ProtocolApp> {
+export interface ProtocolAppOptions {
+  dialect?: Dialect;
+  /** when given, the JSON log lines are collected here (at info level) instead of discarded */
+  logs?: string[];
+}
+
+export async function startProtocolApp(options: ProtocolAppOptions = {}): Promise<ProtocolApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-protocol-'));
   const database = await createTestDatabase(options.dialect ?? 'sqlite');
   const port = await freePort();
@@ -167,7 +176,7 @@ export async function startProtocolApp(options: { dialect?: Dialect } = {}): Pro
       DATABASE_URL: database.url,
       TESSERA_ADMIN_API_KEY: TEST_ADMIN_KEY,
       KEYSTORE_PASSPHRASE: 'test-keystore-passphrase',
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: options.logs ? 'info' : 'silent',
     },
     // The tests send many requests from one address; rate limits are another feature's concern.
     overrides: { rateLimits: { enabled: false } },
@@ -189,7 +198,20 @@ export async function startProtocolApp(options: { dialect?: Dialect } = {}): Pro
   })
   class JourneyDoublesModule {}
 
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(loaded.config), JourneyDoublesModule] })
+  const root = AppModule.forRoot(loaded.config);
+  let builder = Test.createTestingModule({ imports: [root, JourneyDoublesModule] });
+  const logs = options.logs;
+  if (logs) {
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const logger = root.imports!.find((m) => (m as { module?: unknown }).module === LoggerModule);
+    builder = builder.overrideModule(logger as never).useModule(LoggerModule.forRoot(loggerParams(loaded.config, destination)));
+  }
+  const moduleRef = await builder
     .overrideProvider(PolicyCatalog)
     .useValue(catalog)
     .overrideProvider(JourneyStarter)
@@ -197,7 +219,8 @@ export async function startProtocolApp(options: { dialect?: Dialect } = {}): Pro
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, bufferLogs: true });
+  app.useLogger(logs ? app.get(Logger) : false);
   configureApp(app, loaded);
   await app.init();
   starter.completion = app.get(JourneyCompletion);
