@@ -226,12 +226,15 @@ describeEachDialect('journeys protocol: authorization code flow', (dialect) => {
       expect(tokens.claims()).toMatchObject({ aud: 'web-client', sub: SUBJECT });
     });
 
-    it('authenticates with client_secret_post, and may skip PKCE', async () => {
+    it('authenticates with client_secret_post, may skip PKCE, and is not granted offline_access', async () => {
       const config = await confidentialClient(t, oidc.ClientSecretPost(WEB_SECRET));
       const state = oidc.randomState();
-      const callback = await authorize(oidc.buildAuthorizationUrl(config, { redirect_uri: WEB_REDIRECT, scope: 'openid', state }));
+      const callback = await authorize(oidc.buildAuthorizationUrl(config, { redirect_uri: WEB_REDIRECT, scope: 'openid offline_access', state }));
       const tokens = await oidc.authorizationCodeGrant(config, callback, { expectedState: state });
       expect(tokens.claims()).toMatchObject({ aud: 'web-client', sub: SUBJECT });
+      // No refresh token is issued, so offline_access is not among the granted scopes.
+      expect(tokens.refresh_token).toBeUndefined();
+      expect(tokens.scope).toBe('openid');
     });
 
     it('refuses a wrong secret over Basic with 401 and a Basic challenge', async () => {

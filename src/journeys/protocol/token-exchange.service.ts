@@ -77,7 +77,8 @@ export class TokenExchangeService {
     }
 
     const subject = { policy, clientId: application.clientId, subject: stored.subject, claims: stored.claims, authTime: stored.authTime, correlationId: stored.correlationId };
-    const scope = stored.scope;
+    // No refresh tokens are issued, so offline_access is not granted (RFC 6749 §3.3: the response says so).
+    const scope = stored.scope.filter((s) => s !== 'offline_access');
     const accessToken = await this.tokens.accessToken({ ...subject, scope });
     const idToken = await this.tokens.idToken({
       ...subject,
