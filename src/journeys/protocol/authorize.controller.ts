@@ -50,8 +50,8 @@ export class AuthorizeController {
   private async authorize(req: Request, res: Response, raw: RawParameters): Promise<void> {
     const { policyId } = policyAddress(req);
     const outcome = validateAuthorizationRequest(policyId, raw, this.lookup);
+    const uiLocales = typeof raw.ui_locales === 'string' ? raw.ui_locales.split(' ') : undefined;
     if (outcome.kind === 'error-page') {
-      const uiLocales = typeof raw.ui_locales === 'string' ? raw.ui_locales.split(' ') : undefined;
       this.responder.errorPage(res, { ...outcome, correlationId: this.random.uuid(), ...(uiLocales ? { uiLocales } : {}) });
       return;
     }
@@ -66,6 +66,7 @@ export class AuthorizeController {
         responseMode: outcome.responseMode,
         ...(outcome.state !== undefined ? { state: outcome.state } : {}),
         issuer: outcome.policy.issuer,
+        ...(uiLocales ? { uiLocales } : {}),
       };
       this.responder.error(res, target, outcome.error, outcome.description);
       return;
