@@ -13,6 +13,7 @@ import { MailModule } from './mail/mail.module';
 import { OpsModule } from './ops/ops.module';
 import { PersistenceModule } from './persistence/persistence.module';
 import { RelyingPartiesModule } from './relying-parties/relying-parties.module';
+import { SelfCheckModule } from './self-check/self-check.module';
 import { TokensModule } from './tokens/tokens.module';
 import { ValidationModule } from './validation/validation.module';
 
@@ -35,6 +36,7 @@ export class AppModule {
         MailModule,
         RelyingPartiesModule,
         InvitationsModule,
+        SelfCheckModule,
         JourneysModule,
       ],
     };

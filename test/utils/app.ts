@@ -29,6 +29,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** runs after the app is built and before it listens */
   beforeListen?: (app: INestApplication) => void | Promise<void>;
+  /** listen on this port (a test that must name the URL in `env` before the app starts) */
+  port?: number;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-app-'));
   const database = options.database ?? (await createTestDatabase(options.dialect ?? 'sqlite'));
   // Reserve the port first so PUBLIC_URL can name it before the app is built.
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const env = {
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
@@ -69,7 +71,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const server = createServer();
