@@ -1,8 +1,14 @@
+import { Command } from 'commander';
 import { exportJWK, generateKeyPair } from 'jose';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import YAML from 'yaml';
+import { registerSelfCheckCommand } from '../src/cli/self-check.command';
 import { KeyStoreService } from '../src/keys/key-store.service';
 import type { Finding, SelfCheckReport } from '../src/self-check/self-check.types';
 import { HS256_SECRET, HS256_SECRET_NAME, RELYING_PARTIES } from './invitations/support';
@@ -61,6 +67,37 @@ describe('self-check', () => {
       expect(findingsOf(report, 'contoso')).toEqual([expect.objectContaining({ severity: 'warning', code: 'AADB2C90210', check: 'public-url-https' })]);
       expect(findingsOf(report, 'hs-app')).toEqual([]);
     } finally {
+      await t.close();
+    }
+  });
+
+  it('gives the same clean bill from the command line, beside the running server', async () => {
+    const t = await startApp();
+    const cwd = mkdtempSync(join(tmpdir(), 'tessera-self-check-cli-'));
+    try {
+      writeFileSync(join(cwd, 'tessera.yaml'), YAML.stringify({ relyingParties: RELYING_PARTIES }));
+      const out: string[] = [];
+      let code: number | undefined;
+      const program = new Command('tessera').exitOverride();
+      registerSelfCheckCommand(program, {
+        out: (line) => out.push(line),
+        exit: (c) => (code = c),
+        cwd,
+        env: {
+          DATA_DIR: t.dataDir,
+          DATABASE_URL: t.database.url,
+          PUBLIC_URL: t.url,
+          KEYSTORE_PASSPHRASE: 'test-keystore-passphrase',
+          LOG_LEVEL: 'silent',
+        },
+      });
+      await program.parseAsync(['node', 'tessera', 'self-check']);
+      expect(code).toBe(0);
+      expect(out).toContain('hs-app (HS256): ok');
+      expect(out.filter((line) => line.startsWith('  ERROR'))).toEqual([]);
+      expect(out.at(-1)).toBe('ok: no errors');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
       await t.close();
     }
   });

@@ -3,8 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, TesseraError } from '../common/errors';
 import { registerApiKeyCommands } from './api-keys.command';
 import { registerHintCommands } from './hints.command';
+import { registerInvitationCommands } from './invitations.command';
 import { registerKeyCommands } from './keys.command';
 import { registerMailCommands } from './mail.command';
+import { registerSelfCheckCommand } from './self-check.command';
 
 /**
  * `npm run cli -- <command>`. Each feature registers its commands in its own file; they share
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerApiKeyCommands(program);
   registerHintCommands(program);
   registerMailCommands(program);
+  registerInvitationCommands(program);
+  registerSelfCheckCommand(program);
   return program;
 }
 
