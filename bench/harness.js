@@ -88,6 +88,8 @@ async function startApp(env = {}, settings = {}) {
   return {
     url,
     dataDir,
+    /** the server's process id, e.g. to read its memory from /proc */
+    pid: child.pid,
     close: async () => {
       await stop(child);
       rmSync(dataDir, { recursive: true, force: true });
