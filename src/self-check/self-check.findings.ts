@@ -156,7 +156,7 @@ export function relyingPartyFindings(rp: RelyingPartyObservation): Finding[] {
       code: null,
       check: 'hs256-secret',
       message: `relying party "${rp.id}" signs with the HS256 secret "${rp.secret.name}", which the key store does not hold: its invitations are refused`,
-      fix: `Create the secret with the value of the B2C policy key: \`tessera keys secret generate ${rp.secret.name}\` (or POST /api/keys/secrets)`,
+      fix: `Give the key store the policy key's value (\`tessera keys secret set ${rp.secret.name}\`), or generate one (\`tessera keys secret generate ${rp.secret.name}\`) and upload it as the B2C policy key`,
     });
     return findings;
   }
