@@ -16,6 +16,7 @@ import { BulkConfig } from '../invitations/bulk/bulk.config';
 import { KeyImportConfig } from '../keys/key-import.config';
 import { MetricsConfig } from '../ops/metrics.config';
 import { IsTrustProxy, type TrustProxySetting } from '../ops/trust-proxy.config';
+import { JourneysConfig } from '../journeys/journeys.config';
 import { MailConfig } from '../mail/mail.config';
 import { RelyingPartiesConsistent, RelyingPartyConfig } from '../relying-parties/relying-parties.config';
 import { HintProfiles, type HintProfileConfig } from '../validation/hint-profiles.config';
@@ -134,6 +135,10 @@ export class TesseraConfig {
   /** Issuers whose `id_token_hint`s are validated; see src/validation/hint-profiles.config.ts. */
   @HintProfiles()
   hintProfiles: HintProfileConfig[] = [];
+
+  /** Policies, journey sessions, local accounts and pages; see src/journeys/journeys.config.ts. */
+  @ValidateNested() @Type(() => JourneysConfig)
+  journeys: JourneysConfig = new JourneysConfig();
 
   /** Express `trust proxy`: which forwarded client address to believe. See trust-proxy.config.ts. */
   @IsTrustProxy()
