@@ -22,6 +22,8 @@ interface KeyInfo {
   publishUntil: string | null;
 }
 
+jest.setTimeout(30_000);
+
 describe('signing keys over HTTP', () => {
   let t: TestApp;
   let tokens: TokensService;

@@ -9,6 +9,9 @@ import { createTestDatabase, type TestDatabase } from '../../test/utils/database
 import { keyAndCertificate } from '../../test/utils/signing-keys';
 import { buildProgram } from './main';
 
+// Each command boots the application context, as `npm run cli` does: bounds for a loaded machine.
+jest.setTimeout(30_000);
+
 describe('keys commands', () => {
   let dir: string;
   let database: TestDatabase;

@@ -29,6 +29,9 @@ interface Harness {
   clock: FixedClock;
 }
 
+// Real key generation, two databases and openssl: generous bounds for a loaded CI machine.
+jest.setTimeout(30_000);
+
 describeEachDialect('KeyStoreService', (dialect) => {
   let generator: PooledRsaKeyGenerator;
   let database: TestDatabase;
@@ -37,7 +40,7 @@ describeEachDialect('KeyStoreService', (dialect) => {
   const opened: DatabaseService[] = [];
 
   beforeAll(async () => {
-    generator = await new PooledRsaKeyGenerator().fill(12);
+    generator = await new PooledRsaKeyGenerator().fill(4); // more are made on demand
   });
   beforeEach(async () => {
     database = created = await createTestDatabase(dialect);
