@@ -12,6 +12,13 @@ import type {
   StoredInvitationStatus,
 } from './invitations.tables';
 
+/** What is stored of a new token version besides the invitation's own columns. */
+export interface NewToken {
+  codeHash: string | null;
+  kid?: string;
+  alg?: string;
+}
+
 export interface NewEvent {
   invitationId: string;
   type: string;
@@ -54,7 +61,7 @@ export class InvitationsRepository {
    * PostgreSQL a failed statement aborts the caller's whole transaction (bulk import), and the
    * loser of that race only needs a 409.
    */
-  async insert(executor: Db, row: NewInvitationRow, token: { codeHash: string | null; kid?: string; alg?: string }): Promise<boolean> {
+  async insert(executor: Db, row: NewInvitationRow, token: NewToken): Promise<boolean> {
     const inserted = await executor
       .insertInto('invitations')
       .values(row)
@@ -62,42 +69,52 @@ export class InvitationsRepository {
       .returning('id')
       .executeTakeFirst();
     if (!inserted) return false;
-    await executor
-      .insertInto('invitation_tokens')
-      .values({
-        jti: row.current_jti,
-        invitation_id: row.id,
-        version: row.version,
-        code_hash: token.codeHash,
-        kid: token.kid ?? null,
-        alg: token.alg ?? null,
-        issued_at: row.created_at,
-        last_minted_at: token.kid ? row.created_at : null,
-        superseded_at: null,
-      })
-      .execute();
+    await executor.insertInto('invitation_tokens').values(tokenRow(row, token)).execute();
     return true;
+  }
+
+  /**
+   * `insert` for many invitations, a few statements for all of them (bulk import). Returns the
+   * ids inserted; the others found their slot taken and are left to the caller, as with `insert`.
+   */
+  async insertMany(executor: Db, items: { row: NewInvitationRow; token: NewToken }[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    // 18 columns a row: 200 rows stay far below SQLite's and PostgreSQL's bound-parameter limits.
+    for (let i = 0; i < items.length; i += 200) {
+      const chunk = items.slice(i, i + 200);
+      const rows = await executor
+        .insertInto('invitations')
+        .values(chunk.map((item) => item.row))
+        .onConflict((oc) => oc.doNothing())
+        .returning('id')
+        .execute();
+      for (const r of rows) inserted.add(r.id);
+      const tokens = chunk.filter((item) => inserted.has(item.row.id)).map((item) => tokenRow(item.row, item.token));
+      if (tokens.length) await executor.insertInto('invitation_tokens').values(tokens).execute();
+    }
+    return inserted;
   }
 
   async addEvent(executor: Db, event: NewEvent): Promise<void> {
     await this.addEvents(executor, [event]);
   }
 
-  /** Several events in one statement, in order. */
+  /** Several events in one statement (a few for very many), in order. */
   async addEvents(executor: Db, events: NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await executor
-      .insertInto('invitation_events')
-      .values(
-        events.map((event) => ({
-          invitation_id: event.invitationId,
-          type: event.type,
-          actor: event.actor,
-          at: event.at,
-          data: event.data ? JSON.stringify(event.data) : null,
-        })),
-      )
-      .execute();
+    for (let i = 0; i < events.length; i += 1000) {
+      await executor
+        .insertInto('invitation_events')
+        .values(
+          events.slice(i, i + 1000).map((event) => ({
+            invitation_id: event.invitationId,
+            type: event.type,
+            actor: event.actor,
+            at: event.at,
+            data: event.data ? JSON.stringify(event.data) : null,
+          })),
+        )
+        .execute();
+    }
   }
 
   /** The invitation holding the (email, relying party) slot: pending or opened, expired or not. */
@@ -290,4 +307,18 @@ function effectiveStatusIs(
     default:
       return eb('status', '=', status);
   }
+}
+
+function tokenRow(row: NewInvitationRow, token: NewToken) {
+  return {
+    jti: row.current_jti,
+    invitation_id: row.id,
+    version: row.version,
+    code_hash: token.codeHash,
+    kid: token.kid ?? null,
+    alg: token.alg ?? null,
+    issued_at: row.created_at,
+    last_minted_at: token.kid ? row.created_at : null,
+    superseded_at: null,
+  };
 }

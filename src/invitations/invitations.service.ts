@@ -208,18 +208,43 @@ export class InvitationsService {
       }
     }
     const stored = row as InvitationRow;
-    const events: NewEvent[] = [
-      {
-        invitationId: row.id,
-        type: 'created',
-        actor,
-        at: now,
-        data: { relyingParty: rp.id, linkMode: rp.linkMode, expiresAt: new Date(row.expires_at).toISOString(), ...(issued.hint ? { kid: issued.hint.kid } : {}) },
-      },
-    ];
+    const events: NewEvent[] = [createdEvent(stored, rp, issued, actor, now)];
     if (prepared.send) events.push(await this.queueMail(executor, stored, rp, issued.link, actor, now));
     await this.repository.addEvents(executor, events);
     return { invitation: toInvitationView(stored, now), link: issued.link, mail: prepared.send ? 'queued' : 'skipped', dryRun: false };
+  }
+
+  /**
+   * `persist` for many staged invitations through one transaction (bulk import): the ones whose
+   * slot is free are inserted a few statements for all of them; the others go through `persist`
+   * one by one (an expired holder is moved aside, a live one is a conflict). One outcome per
+   * staged invitation, in order: what `persist` returns, or the ConflictError it would throw.
+   */
+  async persistMany(executor: Db, staged: StagedInvitation[]): Promise<(IssuedInvitation | ConflictError)[]> {
+    const inserted = await this.repository.insertMany(
+      executor,
+      staged.map((s) => ({ row: s.row, token: { codeHash: s.issued.codeHash, kid: s.issued.hint?.kid, alg: s.issued.hint?.alg } })),
+    );
+    const outcomes: (IssuedInvitation | ConflictError)[] = [];
+    const events: NewEvent[] = [];
+    for (const s of staged) {
+      if (!inserted.has(s.row.id)) {
+        try {
+          outcomes.push(await this.persist(executor, s));
+        } catch (e) {
+          if (!(e instanceof ConflictError)) throw e;
+          outcomes.push(e);
+        }
+        continue;
+      }
+      const { prepared, row, issued, actor, now } = s;
+      const stored = row as InvitationRow;
+      events.push(createdEvent(stored, prepared.relyingParty, issued, actor, now));
+      if (prepared.send) events.push(await this.queueMail(executor, stored, prepared.relyingParty, issued.link, actor, now));
+      outcomes.push({ invitation: toInvitationView(stored, now), link: issued.link, mail: prepared.send ? 'queued' : 'skipped', dryRun: false });
+    }
+    await this.repository.addEvents(executor, events);
+    return outcomes;
   }
 
   private newRow(prepared: PreparedInvitation, actor: string, now: number): NewInvitationRow {
@@ -409,6 +434,16 @@ export class InvitationsService {
     const queued = await this.mailer.enqueue(trx, row, rp, link);
     return { invitationId: row.id, type: 'sent', actor, at: now, data: { outboxId: queued.id, version: row.version } };
   }
+}
+
+function createdEvent(row: InvitationRow, rp: RelyingParty, issued: IssuedLink, actor: string, now: number): NewEvent {
+  return {
+    invitationId: row.id,
+    type: 'created',
+    actor,
+    at: now,
+    data: { relyingParty: rp.id, linkMode: rp.linkMode, expiresAt: new Date(row.expires_at).toISOString(), ...(issued.hint ? { kid: issued.hint.kid } : {}) },
+  };
 }
 
 function hintSource(row: InvitationRow): HintSource {

@@ -307,6 +307,30 @@ describeEachDialect('bulk invitation import', (dialect) => {
   });
 });
 
+describe('bulk import over an expired invitation', () => {
+  let t: InvitationsTestApp;
+  beforeAll(async () => {
+    t = await startInvitationsApp({ fixedClock: true });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('moves an expired invitation for the same person aside and invites them afresh', async () => {
+    const old = await createInvitation(t, { email: 'lapsed@example.com', relyingParty: 'contoso', expiresIn: 60, send: false });
+    expect(old.status).toBe(201);
+    t.clock?.advance(120);
+    const res = await post(t, '?send=false', 'text/csv', 'email,relyingParty\nlapsed@example.com,contoso\nfresh@example.com,contoso');
+    expect(res.status).toBe(200);
+    expect(res.body.summary).toEqual({ total: 2, created: 2, duplicate: 0, invalid: 0 });
+    const before = await request(t.url).get(`/api/invitations/${old.body.id}`).set(AUTH);
+    expect(before.body.status).toBe('expired');
+    expect(before.body.events.map((e: { type: string }) => e.type)).toEqual(['created', 'expired']);
+    const fresh = await request(t.url).get(`/api/invitations/${res.body.results[0].id}`).set(AUTH);
+    expect(fresh.body).toMatchObject({ email: 'lapsed@example.com', status: 'pending' });
+  });
+});
+
 describe('bulk import size limits', () => {
   let t: InvitationsTestApp;
   beforeAll(async () => {

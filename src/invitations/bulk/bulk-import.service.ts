@@ -311,16 +311,19 @@ export class BulkImportService {
     let queuedMail = false;
     const now = this.clock.now().getTime();
     await this.repository.db.transaction().execute(async (trx) => {
-      for (const { row, staged: s } of staged) {
-        try {
-          const issued = await this.invitations.persist(trx, s);
-          outcomes.set(row, { row, status: 'created', invitationId: issued.invitation.id });
-          queuedMail ||= issued.mail === 'queued';
-        } catch (e) {
-          if (!(e instanceof ConflictError)) throw e;
-          outcomes.set(row, duplicateOf(row, e));
+      const persisted = await this.invitations.persistMany(
+        trx,
+        staged.map((s) => s.staged),
+      );
+      persisted.forEach((outcome, i) => {
+        const row = staged[i].row;
+        if (outcome instanceof ConflictError) {
+          outcomes.set(row, duplicateOf(row, outcome));
+        } else {
+          outcomes.set(row, { row, status: 'created', invitationId: outcome.invitation.id });
+          queuedMail ||= outcome.mail === 'queued';
         }
-      }
+      });
       const ordered = [...outcomes.values()].sort((a, b) => a.row - b.row);
       const counts: BatchCounts = { processed: ordered.length, created: 0, duplicate: 0, invalid: 0 };
       for (const o of ordered) counts[o.status]++;
