@@ -197,6 +197,11 @@ describeEachDialect('journeys: the engine over HTTP', (dialect) => {
       expect(forged.text).toContain('This request could not be verified');
       const crossSite = await started.agent.post(path).set('Origin', 'https://evil.example').type('form').send({ ...fields, csrf: form.csrf, step: form.step });
       expect(crossSite.status).toBe(403);
+      // Browsers send `Origin: null` under no-referrer; only Sec-Fetch-Site: same-origin vouches for it.
+      const opaque = await started.agent.post(path).set('Origin', 'null').set('Sec-Fetch-Site', 'cross-site').type('form').send({ ...fields, csrf: form.csrf, step: form.step });
+      expect(opaque.status).toBe(403);
+      const opaqueUnvouched = await started.agent.post(path).set('Origin', 'null').type('form').send({ ...fields, csrf: form.csrf, step: form.step });
+      expect(opaqueUnvouched.status).toBe(403);
       const stale = await started.agent.post(path).type('form').send({ ...fields, csrf: form.csrf, step: 'an-older-page' });
       expect(stale.status).toBe(303);
       expect(stale.headers.location).toBe(`${app.url}/${SIGNUP}/journey`);

@@ -471,6 +471,9 @@ export class JourneyEngine extends JourneyStarter {
     const site = req.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
     const origin = req.headers.origin;
+    // Fetch §3.1: under `Referrer-Policy: no-referrer` (which these pages send) a browser's form
+    // POST carries `Origin: null`; Sec-Fetch-Site then has to vouch for it.
+    if (origin === 'null') return site === 'same-origin';
     return origin === undefined || origin === new URL(this.config.publicUrl).origin;
   }
 
