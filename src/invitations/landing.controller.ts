@@ -95,6 +95,9 @@ export class LandingController {
     const site = headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
     const origin = headers.origin;
+    // Fetch §3.1: under `Referrer-Policy: no-referrer` (which this page sends) a browser's form
+    // POST carries `Origin: null`; Sec-Fetch-Site then has to vouch for it.
+    if (origin === 'null') return site === 'same-origin';
     if (origin !== undefined && origin !== new URL(this.config.publicUrl).origin) return false;
     return true;
   }
