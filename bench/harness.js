@@ -59,14 +59,16 @@ async function stop(child) {
 
 /**
  * Starts the built Tessera (`dist/main.js`) with a fresh data folder. `env` adds environment
- * variables; `settings` is written as the YAML configuration file.
+ * variables; `settings` is written as the YAML configuration file. `settings` may be a function
+ * of the server's URL, for settings that name the server itself (a hint profile reading its own
+ * discovery document).
  */
 async function startApp(env = {}, settings = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
   const port = await freePort();
   const configFile = path.join(dataDir, 'tessera.yaml');
-  writeFileSync(configFile, YAML.stringify(settings));
   const url = `http://127.0.0.1:${port}`;
+  writeFileSync(configFile, YAML.stringify(typeof settings === 'function' ? settings(url) : settings));
   const child = track(
     spawn(process.execPath, [path.join(ROOT, 'dist', 'main.js')], {
       cwd: dataDir,
