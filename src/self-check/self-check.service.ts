@@ -42,7 +42,7 @@ export class SelfCheckService {
     const metadata = relyingParties.some((rp) => rp.signing.alg === 'RS256') ? await this.observeMetadata() : undefined;
     const reports: RelyingPartyReport[] = [];
     for (const rp of relyingParties) {
-      const observed = await this.observeRelyingParty(rp, metadata, now);
+      const observed = await this.observeRelyingParty(rp, metadata);
       const iss = observed.hint.minted ? observed.hint.iss : undefined;
       reports.push({
         id: rp.id,
@@ -75,7 +75,7 @@ export class SelfCheckService {
     return { publicUrl: this.config.publicUrl, discovery, jwks, activeKey };
   }
 
-  private async observeRelyingParty(rp: RelyingParty, metadata: MetadataObservation | undefined, now: Date): Promise<RelyingPartyObservation> {
+  private async observeRelyingParty(rp: RelyingParty, metadata: MetadataObservation | undefined): Promise<RelyingPartyObservation> {
     const base = { id: rp.id, signing: rp.signing.alg, audience: rp.audience };
     let secret: string | undefined;
     if (rp.signing.alg === 'HS256') {
@@ -86,6 +86,8 @@ export class SelfCheckService {
         return { ...base, secret: { name: rp.signing.secret, present: false }, hint: { minted: false, problem: e.description } };
       }
     }
+    // Validated at the clock's time after minting: fetching metadata may have taken a while, and
+    // the hint's nbf is its minting time.
     let token: string;
     try {
       token = (await this.tokens.mint({ audience: rp.audience, claims: TEST_CLAIMS, lifetimeSeconds: TEST_HINT_LIFETIME_SECONDS, signing: rp.signing })).token;
@@ -101,7 +103,7 @@ export class SelfCheckService {
           issuer: this.config.issuer,
           audience: rp.audience,
           algorithms: ['HS256'],
-          currentDate: now,
+          currentDate: this.clock.now(),
         });
       } else {
         const issuer = metadata?.discovery.issuer;
@@ -113,7 +115,7 @@ export class SelfCheckService {
             issuer,
             audience: rp.audience,
             algorithms: ['RS256'],
-            currentDate: now,
+            currentDate: this.clock.now(),
           });
         }
       }
