@@ -52,11 +52,16 @@ export class InvitationLinksService {
    * version's, so redemption by `jti` finds it, and `exp` never passes the invitation's expiry.
    */
   async mintHint(source: HintSource, rp: RelyingParty, lifetimeSeconds: number): Promise<MintedHint> {
-    const untilExpiry = Math.floor((source.expiresAt - this.clock.now().getTime()) / 1000);
+    // Whole seconds on both ends (RFC 7519 NumericDate), from one reading of the clock: a hint
+    // valid until the invitation expires gets exactly exp = floor(expiresAt / 1000), however many
+    // milliseconds passed since the invitation's expiry was set.
+    const nbf = this.clock.nowSeconds();
+    const untilExpiry = Math.floor(source.expiresAt / 1000) - nbf;
     const minted = await this.tokens.mint({
       audience: rp.audience,
       claims: { ...source.claims, email: source.email, ...(source.name ? { name: source.name } : {}) },
       jti: source.jti,
+      notBefore: nbf,
       lifetimeSeconds: Math.max(1, Math.min(lifetimeSeconds, untilExpiry)),
       signing: rp.signing,
     });
