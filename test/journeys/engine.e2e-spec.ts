@@ -242,12 +242,15 @@ describeEachDialect('journeys: the engine over HTTP', (dialect) => {
   });
 
   describe('hints that cannot be used', () => {
-    it('shows the unsolicited page when there is no hint', async () => {
+    it('shows the unsolicited page when there is no hint, and a crafted Continue does not get past it', async () => {
       const started = await authorize(SIGNUP);
       expect(started.res.status).toBe(200);
       expect(started.res.text).toContain('<h1 id="title">An invitation is required</h1>');
       expect(started.res.text).toContain('You cannot sign up without an invitation. Open the link in your invitation email.');
       expect(started.res.text).not.toContain('value="continue"');
+      const crafted = await submit(started, started.res.text, {});
+      expect(crafted.status).toBe(400);
+      expect(crafted.text).toContain('<h1 id="title">An invitation is required</h1>');
     });
 
     it('stops with AADB2C90208 on the redirect URI for an expired hint', async () => {

@@ -157,12 +157,16 @@ export class JourneyEngine extends JourneyStarter {
       return this.redirectToPage(run);
     }
     try {
+      const step = run.policy.journey.steps[pending.step];
+      const form = pending.exchangeId ? this.exchangeProfile(run.policy, step, pending.exchangeId) : undefined;
+      // A button the page does not show is not pressed: a crafted post gets the page again.
+      const shows = (setting: string) => form?.metadata[setting] !== false;
       if (body.action === 'cancel') {
+        if (!shows('setting.showCancelButton')) return this.renderPending(run, {}, 400);
         await this.save(run, 'failed');
         this.logger.log({ correlationId: run.correlationId, policy: run.policy.policyId }, 'journey cancelled by the user');
         return await this.completion.fail({ res, request: state.request, correlationId: run.correlationId, code: JOURNEY_ERROR_CODES.cancelled, description: CANCELLED_DESCRIPTION });
       }
-      const step = run.policy.journey.steps[pending.step];
       if (typeof body.selection === 'string' && body.selection !== '') {
         if (!this.selections(run, step).some((s) => s.exchangeId === body.selection)) return this.renderPending(run, {}, 400);
         state.selectedExchange = body.selection;
@@ -170,9 +174,8 @@ export class JourneyEngine extends JourneyStarter {
         state.step = pending.step + 1;
         return await this.advance(run);
       }
-      if (!pending.exchangeId) return this.renderPending(run, {}, 400);
-      const tp = this.exchangeProfile(run.policy, step, pending.exchangeId);
-      const outcome = await this.selfAsserted.submit(tp, state.claims, body, this.context(run));
+      if (!form || !shows('setting.showContinueButton')) return this.renderPending(run, {}, 400);
+      const outcome = await this.selfAsserted.submit(form, state.claims, body, this.context(run));
       if (!outcome.ok) return this.renderPending(run, outcome, 400);
       Object.assign(state.claims, outcome.claims);
       state.pending = undefined;
