@@ -285,6 +285,15 @@ describeEachDialect('journeys: the engine over HTTP', (dialect) => {
     });
   });
 
+  it('answers login_required (AADB2C90077) to prompt=none instead of showing a page', async () => {
+    const started = await authorize(SIGNIN, { prompt: 'none' });
+    expect(errorOf(started.res)).toEqual({
+      error: 'login_required',
+      description: "AADB2C90077: User does not have an existing session and request prompt parameter has a value of 'None'.",
+      state: started.state,
+    });
+  });
+
   it('serves the operator-replaceable stylesheet, cacheable', async () => {
     const res = await request(app.url).get('/journeys/assets/style.css').expect(200);
     expect(res.headers['content-type']).toBe('text/css; charset=utf-8');

@@ -241,6 +241,11 @@ export class JourneyEngine extends JourneyStarter {
   }
 
   private async park(run: Run, page: Omit<PendingPage, 'nonce'>): Promise<void> {
+    // OpenID Connect Core §3.1.2.6: with prompt=none no page may be shown. There are no
+    // single sign-on sessions, so a journey that needs the user ends here.
+    if (run.state.request.prompt?.split(' ').includes('none')) {
+      throw new JourneyStepError(JOURNEY_ERROR_CODES.loginRequired, "User does not have an existing session and request prompt parameter has a value of 'None'.", 'login_required');
+    }
     run.state.pending = { ...page, nonce: this.random.token(12) };
     await this.save(run, 'active');
     this.renderPending(run, {}, 200);

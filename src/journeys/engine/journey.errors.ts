@@ -14,6 +14,8 @@ export const JOURNEY_ERROR_CODES = {
   claimsExchange: 'AADB2C90075',
   /** B2C's code for an id_token_hint that could not be validated; stands in for Tessera's other hint codes */
   hintNotValidated: 'AADB2C90210',
+  /** B2C: "User does not have an existing session and request prompt parameter has a value of 'None'." */
+  loginRequired: 'AADB2C90077',
 } as const;
 
 /** The journey cannot go on: the protocol side returns `error=<error>&error_description=<code>: <description>`. */
@@ -21,7 +23,7 @@ export class JourneyStepError extends Error {
   constructor(
     readonly code: string,
     readonly description: string,
-    readonly error: 'access_denied' | 'server_error' = 'access_denied',
+    readonly error: 'access_denied' | 'server_error' | 'login_required' = 'access_denied',
   ) {
     super(`${code}: ${description}`);
     this.name = 'JourneyStepError';
