@@ -209,6 +209,8 @@ export class KeyStoreService implements OnApplicationBootstrap {
     if (key) return key;
     await this.initialize();
     await this.ensureActiveKey(alg);
+    // The snapshot that missed may predate another instance's key: read the store again.
+    this.invalidate();
     const created = (await this.current()).active.get(alg);
     if (!created) throw new Error(`the key store has no active ${alg} key after initialisation`);
     return created;
