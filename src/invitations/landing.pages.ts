@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars';
-import { createHash } from 'node:crypto';
 import type { Locale } from '../relying-parties/relying-parties.config';
+import { INLINE_PAGE_STYLE, INLINE_PAGE_STYLE_HASH } from '../common/inline-page-style';
 
 /**
  * The landing pages, server-rendered and usable without JavaScript. Handlebars escapes every
@@ -119,24 +119,10 @@ const MESSAGES: Record<Locale, Messages> = {
   },
 };
 
-/**
- * Colours meet WCAG 2.1 AA contrast (text #1b1b1b on #ffffff, button #ffffff on #0b57d0, both
- * above 4.5:1); the focus ring is visible and never removed.
- */
-const STYLE = `
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI","Noto Sans KR",sans-serif;color:#1b1b1b;background:#fff}
-main{max-width:34rem;margin:10vh auto;padding:0 1.25rem}
-h1{font-size:1.5rem;line-height:1.3;margin:0 0 1rem}
-h2{font-size:1.05rem;margin:1.5rem 0 .25rem}
-p{margin:.5rem 0}
-.muted{color:#4a4a4a}
-button{font:inherit;font-weight:600;color:#fff;background:#0b57d0;border:0;border-radius:.375rem;padding:.75rem 1.5rem;margin-top:1rem;cursor:pointer}
-button:hover{background:#0842a0}
-button:focus-visible{outline:3px solid #1b1b1b;outline-offset:3px}
-`.trim();
+const STYLE = INLINE_PAGE_STYLE;
 
-/** CSP source for the one inline style block (CSP Level 3 §8.3 hash-source). */
-export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`;
+/** CSP source for the one inline style block. */
+export const STYLE_HASH = INLINE_PAGE_STYLE_HASH;
 
 const LAYOUT = Handlebars.compile(
   `<!doctype html>

@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars';
-import { createHash } from 'node:crypto';
 import { negotiateLocale } from '../../invitations/landing.pages';
+import { cspHash, INLINE_PAGE_STYLE, INLINE_PAGE_STYLE_HASH } from '../../common/inline-page-style';
 
 /**
  * The two pages of the protocol surface: the error page (when the client's redirect URI cannot
@@ -48,31 +48,14 @@ const MESSAGES: Record<PageLocale, Messages> = {
   },
 };
 
-/**
- * WCAG 2.1 AA: text #1b1b1b on #ffffff and the button's #ffffff on #0b57d0 are both above
- * 4.5:1; the focus ring is visible and never removed.
- */
-const STYLE = `
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI","Noto Sans KR",sans-serif;color:#1b1b1b;background:#fff}
-main{max-width:34rem;margin:10vh auto;padding:0 1.25rem}
-h1{font-size:1.5rem;line-height:1.3;margin:0 0 1rem}
-h2{font-size:1.05rem;margin:1.5rem 0 .25rem}
-p{margin:.5rem 0}
-dl{margin:.5rem 0;display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
-dt{font-weight:600}
-dd{margin:0;overflow-wrap:anywhere}
-code{font:.95em ui-monospace,monospace}
-button{font:inherit;font-weight:600;color:#fff;background:#0b57d0;border:0;border-radius:.375rem;padding:.75rem 1.5rem;margin-top:1rem;cursor:pointer}
-button:hover{background:#0842a0}
-button:focus-visible{outline:3px solid #1b1b1b;outline-offset:3px}
-`.trim();
+const STYLE = INLINE_PAGE_STYLE;
 
 /** Submits the response form at once; without JavaScript the visible button does it. */
 const AUTO_SUBMIT = 'document.getElementById("response").submit();';
 
 /** CSP Level 3 §8.3 hash-sources for the one inline style and the one inline script. */
-const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`;
-const SCRIPT_HASH = `'sha256-${createHash('sha256').update(AUTO_SUBMIT, 'utf8').digest('base64')}'`;
+const STYLE_HASH = INLINE_PAGE_STYLE_HASH;
+const SCRIPT_HASH = cspHash(AUTO_SUBMIT);
 
 const LAYOUT = Handlebars.compile(
   `<!doctype html>
