@@ -11,6 +11,7 @@ const common = {
   transformIgnorePatterns: [`node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/utils/jest-setup.ts'],
 };
 
 module.exports = {
