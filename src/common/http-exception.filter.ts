@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { redactPath } from '../logging';
 import {
   InvalidRequestError,
   NotFoundError,
@@ -25,8 +26,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const error = this.toTesseraError(exception);
 
     if (error.status >= 500) {
+      // The path can carry a bearer secret (the landing code in /invite/:code): redacted as the request log does.
       this.logger.error(
-        { err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : String(exception), path: req?.path },
+        { err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : String(exception), path: req?.path === undefined ? undefined : redactPath(req.path) },
         'unhandled error',
       );
     }
