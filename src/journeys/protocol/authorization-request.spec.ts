@@ -274,6 +274,11 @@ describe('validateAuthorizationRequest', () => {
       expectRedirect(validate(codeRequest({ nonce: 'n'.repeat(1025) })), 'invalid_request', /nonce parameter is longer than 1024/);
     });
 
+    it('bounds parameters named like Object.prototype members by the default limit too', () => {
+      expectRedirect(validate(codeRequest({ toString: 'x'.repeat(2049) })), 'invalid_request', /toString parameter is longer than 2048/);
+      expectRedirect(validate(codeRequest({ constructor: 'x'.repeat(2049) })), 'invalid_request', /constructor parameter is longer than 2048/);
+    });
+
     it('refuses unknown prompt values and none combined with another', () => {
       expectRedirect(validate(codeRequest({ prompt: 'sometimes' })), 'invalid_request', /prompt value 'sometimes'/);
       expectRedirect(validate(codeRequest({ prompt: 'none login' })), 'invalid_request', /'none' cannot be combined/);

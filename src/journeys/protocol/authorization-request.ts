@@ -163,7 +163,8 @@ export function validateAuthorizationRequest(
   if (repeated.length > 0) return redirect('invalid_request', `The request contains the ${repeated.sort().join(', ')} parameter${repeated.length > 1 ? 's' : ''} more than once.`);
   if (malformed.length > 0) return redirect('invalid_request', `The ${malformed.sort().join(', ')} parameter${malformed.length > 1 ? 's are' : ' is'} not a plain string.`);
   for (const [name, value] of Object.entries(values)) {
-    const limit = PARAMETER_LIMITS[name as keyof typeof PARAMETER_LIMITS] ?? PARAMETER_LIMITS.default;
+    // Own properties only: `toString` or `constructor` would otherwise find Object.prototype's and escape every bound.
+    const limit = Object.hasOwn(PARAMETER_LIMITS, name) ? PARAMETER_LIMITS[name as keyof typeof PARAMETER_LIMITS] : PARAMETER_LIMITS.default;
     if (value.length > limit) return redirect('invalid_request', `The ${name} parameter is longer than ${limit} characters.`);
   }
 
