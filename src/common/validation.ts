@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { FieldProblem, InvalidRequestError } from './errors';
 
 /** Flattens class-validator errors into `{field, problem}` with dotted/indexed paths. */
@@ -20,10 +20,38 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
 
 /** The request-body pipe: unknown properties are refused, every problem is named at once. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RequestValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
     exceptionFactory: (errors) => InvalidRequestError.fields(flattenValidationErrors(errors)),
   });
+}
+
+/**
+ * ValidationPipe, plus one refusal for every path parameter, query parameter and body field:
+ * U+0000. PostgreSQL text cannot hold it (SQLSTATE 22021), so a `%00` in an id would otherwise
+ * reach the database and fail there as a 500 instead of a 400 naming the field.
+ */
+class RequestValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const field = nulField(value, metadata.data ?? '');
+      if (field !== undefined) throw InvalidRequestError.field(field || metadata.type, 'must not contain a NUL character (U+0000)');
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** The path of the first string (or key) holding U+0000, `undefined` when there is none. */
+function nulField(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return at;
+    const found = nulField(item, at, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
