@@ -4,7 +4,8 @@ import { INLINE_PAGE_STYLE, INLINE_PAGE_STYLE_HASH } from '../common/inline-page
 
 /**
  * The landing pages, server-rendered and usable without JavaScript. Handlebars escapes every
- * `{{value}}`; the only triple-stash inserts are messages rendered by Handlebars themselves.
+ * `{{value}}`; the only triple-stash inserts are messages rendered (and so escaped) by Handlebars
+ * themselves, the title included: escaping it again would show `R&amp;D` for `R&D`.
  * English and Korean; the invitation's locale chooses, else the browser's Accept-Language.
  */
 
@@ -132,12 +133,12 @@ const LAYOUT = Handlebars.compile(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
-<title>{{title}}</title>
+<title>{{{title}}}</title>
 <style>{{{style}}}</style>
 </head>
 <body>
 <main>
-<h1 id="title">{{title}}</h1>
+<h1 id="title">{{{title}}}</h1>
 {{{content}}}
 </main>
 </body>
@@ -214,7 +215,7 @@ export function renderStatusPage(kind: StatusPageKind, c: StatusPageContext): st
     date: c.expiresAt ? formatDate(c.expiresAt, c.locale, c.timeZone) : undefined,
   };
   const content = STATUS({ what: message(s.what, values), whatToDo: m.whatToDo, todo: message(s.todo, values) });
-  return LAYOUT({ lang: c.locale, title: s.title, style: STYLE, content });
+  return LAYOUT({ lang: c.locale, title: Handlebars.escapeExpression(s.title), style: STYLE, content });
 }
 
 /** Picks en or ko from an Accept-Language header (RFC 9110 §12.5.4), by quality. */
