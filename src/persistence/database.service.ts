@@ -90,9 +90,33 @@ function sqliteDialect(url: string): SqliteDialect {
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
+      cachePreparedStatements(db);
       return db;
     },
   });
+}
+
+/**
+ * Kysely's SQLite driver prepares every query afresh; preparing costs about as much as running
+ * the small statements Tessera issues. Statements are reused per SQL text (bounded, least
+ * recently used out). Safe because the one connection runs one statement at a time and Kysely
+ * only calls `all`/`run`, never an iterator that would keep a statement busy; SQLite
+ * re-prepares a cached statement by itself after a schema change.
+ */
+export function cachePreparedStatements(db: BetterSqlite3.Database, size = 256): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  db.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (statement) {
+      cache.delete(source);
+    } else {
+      statement = prepare(source);
+      if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(source, statement);
+    return statement;
+  }) as typeof db.prepare;
 }
 
 function postgresDialect(options: DatabaseOptions): PostgresDialect {
