@@ -36,6 +36,8 @@ describe('API keys over HTTP', () => {
       key: expect.stringMatching(/^tsk_[0-9a-f]{16}_/),
     });
     expect(created.body.key.startsWith(created.body.prefix)).toBe(true);
+    // The one response that carries the plaintext key must not be cached anywhere.
+    expect(created.headers['cache-control']).toBe('no-store');
 
     const list = await request(t.url).get('/api/api-keys').set(asAdmin()).expect(200);
     const listed = list.body.items.find((k: { id: string }) => k.id === created.body.id);

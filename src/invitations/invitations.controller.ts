@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { RequireScopes, type Principal } from '../auth/scopes';
@@ -21,6 +21,9 @@ export class InvitationsController {
 
   @Post()
   @RequireScopes('invitations:write')
+  // The link is a bearer credential (a landing code, or in direct mode the signed hint): no
+  // cache may keep a copy (RFC 9111 §5.2.2.5).
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Create an invitation (and queue its email unless send is false)' })
   async create(@Body() body: CreateInvitationDto, @CurrentPrincipal() principal: Principal): Promise<IssuedResponse> {
     return issued(await this.invitations.create(body, principal.keyId));
@@ -43,6 +46,7 @@ export class InvitationsController {
   @Post(':id/resend')
   @HttpCode(200)
   @RequireScopes('invitations:write')
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Issue a new token version (the previous jti and link stop working) and send it' })
   async resend(@Param('id') id: string, @Body() body: ResendInvitationDto, @CurrentPrincipal() principal: Principal): Promise<IssuedResponse> {
     return issued(await this.invitations.resend(id, body, principal.keyId));

@@ -20,11 +20,15 @@ describe('invitation lifecycle over the admin API and the landing page', () => {
   });
 
   it('resend: same id, new token version and link; the old jti and link stop working at once, the new ones work', async () => {
-    const created = (await createInvitation(t, { email: 'resend@example.com', relyingParty: 'contoso' })).body;
+    const createdResponse = await createInvitation(t, { email: 'resend@example.com', relyingParty: 'contoso' });
+    expect(createdResponse.headers['cache-control']).toBe('no-store');
+    const created = createdResponse.body;
     const oldJti = await currentJti(t, created.id);
 
     const resent = await request(t.url).post(`/api/invitations/${created.id}/resend`).set(AUTH).send({}).expect(200);
     expect(resent.body).toMatchObject({ id: created.id, version: 2, status: 'pending', mail: 'queued' });
+    // Responses carrying a link (a bearer credential) must not be cached anywhere.
+    expect(resent.headers['cache-control']).toBe('no-store');
     expect(resent.body.link).not.toBe(created.link);
     const newJti = await currentJti(t, created.id);
     expect(newJti).not.toBe(oldJti);
