@@ -4,6 +4,9 @@ describe('request URL logging', () => {
   it.each([
     ['/invite/abc123', '/invite/[redacted]'],
     ['/invite/abc123/accept', '/invite/[redacted]/accept'],
+    // Express routes without regard to case, so these reach the landing page too.
+    ['/Invite/abc123', '/Invite/[redacted]'],
+    ['/INVITE/abc123/accept', '/INVITE/[redacted]/accept'],
     ['/api/invitations/123', '/api/invitations/123'],
     ['/.well-known/keys', '/.well-known/keys'],
   ])('redacts bearer path segments: %s', (input, expected) => {

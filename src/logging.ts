@@ -41,7 +41,8 @@ export function loggerParams(config: TesseraConfig, destination?: DestinationStr
  * Path segments that are bearer secrets: the invitation code in `/invite/:code` is enough to
  * mint a hint, so it is replaced before the URL is logged.
  */
-const SECRET_PATHS: RegExp[] = [/^(\/invite\/)[^/]+/];
+// Case-insensitive, as Express's routing is: `/INVITE/<code>` reaches the same page.
+const SECRET_PATHS: RegExp[] = [/^(\/invite\/)[^/]+/i];
 
 export function redactPath(path: string): string {
   return SECRET_PATHS.reduce((p, re) => p.replace(re, '$1[redacted]'), path);
