@@ -96,4 +96,17 @@ describe('structured logs', () => {
     expect(log).not.toMatch(/Bearer\s+tsk_/);
     expect(log).not.toContain(firstStartKey!.split('_').slice(2).join('_'));
   });
+
+  it('never carries a landing code, however the path is spelled', async () => {
+    const code = 'Lx9cQm2yJb7hX0kR4pL1nT8sW6zA5dE3fG2hJ9kL0q3';
+    const before = lines.length;
+    await request(url).get(`/invite/${code}`).expect(404);
+    await request(url).get(`/INVITE/${code}`).expect(404);
+    await request(url).post(`/Invite/${code}/accept`).type('form').send('csrf=x').expect(404);
+
+    const logged = lines.slice(before);
+    const urls = logged.map((l) => (JSON.parse(l) as { req?: { url?: string } }).req?.url).filter(Boolean);
+    expect(urls).toEqual(expect.arrayContaining(['/invite/[redacted]', '/INVITE/[redacted]', '/Invite/[redacted]/accept']));
+    expect(logged.join('\n')).not.toContain(code);
+  });
 });
