@@ -55,6 +55,16 @@ export class InvitationMailer implements OnModuleInit {
     });
   }
 
+  /**
+   * Withdraws the invitation's emails that have not gone out yet, through the caller's
+   * transaction: after a revocation (often "sent to the wrong address") or a resend (the queued
+   * copy carries the link that just stopped working), a late delivery would only tell the
+   * recipient about an invitation that no longer stands.
+   */
+  async cancelPending(executor: Db, invitationId: string, reason: string): Promise<number> {
+    return this.outbox.cancelPending(executor, { type: INVITATION_MAIL_REFERENCE, id: invitationId }, reason);
+  }
+
   private async recordDelivery(reference: MailReference, result: MailDeliveryResult, executor: Db): Promise<void> {
     await this.repository.addEvent(executor, {
       invitationId: reference.id,

@@ -319,6 +319,7 @@ export class InvitationsService {
         now,
       );
       if (!next) throw new ConflictError(`invitation ${id} changed while it was being resent; read it again and retry`);
+      await this.mailer.cancelPending(trx, id, `not sent: replaced by version ${next.version}, whose link supersedes this one`);
       const events: NewEvent[] = [
         {
           invitationId: id,
@@ -349,6 +350,7 @@ export class InvitationsService {
     const revoked = await this.repository.db.transaction().execute(async (trx) => {
       const row = await this.repository.revoke(trx, id, now);
       if (!row) return undefined;
+      await this.mailer.cancelPending(trx, id, 'not sent: the invitation was revoked');
       await this.repository.addEvent(trx, { invitationId: id, type: 'revoked', actor, at: now, data: why ? { reason: why } : undefined });
       return row;
     });
@@ -417,6 +419,7 @@ export class InvitationsService {
     }
     if (!supersede) throw conflictWith(live, rp);
     if (!(await this.repository.revoke(trx, live.id, now))) throw conflictWith(live, rp);
+    await this.mailer.cancelPending(trx, live.id, 'not sent: the invitation was revoked (superseded)');
     await this.repository.addEvent(trx, { invitationId: live.id, type: 'revoked', actor, at: now, data: { reason: 'superseded', supersededBy: newId } });
   }
 

@@ -317,6 +317,33 @@ export class OutboxService {
     return result.numUpdatedRows > 0n;
   }
 
+  /**
+   * Gives up every message of `reference` that has not been sent yet (its sender withdrew what it
+   * says, e.g. a revoked invitation): final as `failed` with `reason`, bodies dropped. A message
+   * a worker is sending at this moment cannot be recalled; its outcome is then not recorded,
+   * since the row is no longer pending. Returns how many were given up.
+   */
+  async cancelPending(executor: Db, reference: MailReference, reason: string): Promise<number> {
+    const now = this.clock.now().getTime();
+    const result = await executor
+      .updateTable('mail_outbox')
+      .set({
+        status: 'failed',
+        last_error: reason,
+        html: null,
+        text_body: null,
+        primary_link: null,
+        lease_token: null,
+        locked_until: null,
+        updated_at: now,
+      })
+      .where('reference_type', '=', reference.type)
+      .where('reference_id', '=', reference.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   private validate(message: MailMessage, from: string): void {
     const problems: FieldProblem[] = [];
     const bad = (field: string, problem: string) => problems.push({ field, problem });

@@ -59,7 +59,11 @@ describe('invitation lifecycle over the admin API and the landing page', () => {
       'redeemed:env',
     ]);
     await t.deliver();
-    await t.smtp.waitForCount(2);
+    // The first version's email was still queued: the resend withdrew it, so only the new link goes out.
+    await t.smtp.waitForCount(1);
+    const delivered = t.smtp.received.filter((m) => m.envelopeTo.includes('resend@example.com'));
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0].parsed.text).toContain(resent.body.link);
   });
 
   it('revoke: refused with its own message on the API and on the landing page; revoking again changes nothing', async () => {
