@@ -332,6 +332,13 @@ export class InvitationsService {
       if (send) events.push(await this.queueMail(trx, next, rp, issued.link, actor, now));
       await this.repository.addEvents(trx, events);
       return next;
+    }).catch(async (e: unknown) => {
+      // Reviving an expired row races with a create for the same person: a create that committed
+      // after the findLive above holds the slot now, and the unique index refuses the revival.
+      // That is the conflict findLive would have reported a moment later, not a server error.
+      if (!this.repository.isUniqueViolation(e)) throw e;
+      const live = await this.repository.findLive(this.repository.db, current.email, current.relying_party);
+      throw live ? conflictWith(live, rp) : new ConflictError(`invitation ${id} changed while it was being resent; read it again and retry`);
     });
     return { invitation: toInvitationView(updated, now), link: issued.link, mail: send ? 'queued' : 'skipped', dryRun: false };
   }
