@@ -129,6 +129,11 @@ describe('signing keys over HTTP', () => {
     const again = await api().post('/api/keys/rotate').set(AUTH).send({ pfx: exported.body.pfx, password: 'export-password-1' }).expect(409);
     expect(again.body.error_description).toMatch(new RegExp(`already in the store as ${active.kid}`));
 
+    // An error on the PEM route is a JSON error, labelled as JSON rather than as a PEM file.
+    const unknown = await api().get('/api/keys/no-such-kid/certificate').set(AUTH).expect(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/json/);
+    expect(unknown.body).toMatchObject({ error: 'not_found', error_description: expect.stringContaining('no-such-kid') });
+
     const short = await api().post(`/api/keys/${active.kid}/export`).set(AUTH).send({ password: 'short' }).expect(400);
     expect(short.body.details).toEqual([{ field: 'password', problem: expect.stringMatching(/at least 8 characters/) }]);
   });

@@ -35,6 +35,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (res.headersSent) return;
     for (const [name, value] of Object.entries(error.headers())) res.setHeader(name, value);
     res.setHeader('Cache-Control', 'no-store');
+    // Explicitly: a route's own @Header('Content-Type', …) (a PEM, a stylesheet) is already set,
+    // and res.json() would keep it, labelling this JSON error as that type.
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.status(error.status).json(error.body());
   }
 
