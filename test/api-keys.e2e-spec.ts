@@ -72,6 +72,25 @@ describe('API keys over HTTP', () => {
     expect(wider.body).toEqual({ error: 'insufficient_scope', error_description: expect.stringMatching(/only grant scopes it holds/) });
   });
 
+  it('lets a delegated key revoke narrower keys but not more powerful ones', async () => {
+    const delegate = (
+      await request(t.url).post('/api/api-keys').set(asAdmin()).send({ name: 'delegate', scopes: ['api-keys:admin', 'keys:read'] }).expect(201)
+    ).body.key as string;
+    const root = (await request(t.url).post('/api/api-keys').set(asAdmin()).send({ name: 'root', scopes: ['*'] }).expect(201)).body;
+    const writer = (await request(t.url).post('/api/api-keys').set(asAdmin()).send({ name: 'writer', scopes: ['invitations:write'] }).expect(201)).body;
+    const reader = (await request(t.url).post('/api/api-keys').set(asAdmin()).send({ name: 'reader', scopes: ['keys:read'] }).expect(201)).body;
+
+    const refused = await request(t.url).post(`/api/api-keys/${root.id}/revoke`).set(asAdmin(delegate)).expect(403);
+    expect(refused.body).toEqual({ error: 'insufficient_scope', error_description: expect.stringMatching(/only revoke keys whose scopes it holds/) });
+    await request(t.url).post(`/api/api-keys/${writer.id}/revoke`).set(asAdmin(delegate)).expect(403);
+    // Both still work.
+    await request(t.url).get('/api/api-keys').set(asAdmin(root.key)).expect(200);
+    await request(t.url).get('/api/keys').set(asAdmin(delegate)).expect(200);
+
+    const revoked = await request(t.url).post(`/api/api-keys/${reader.id}/revoke`).set(asAdmin(delegate)).expect(200);
+    expect(revoked.body).toMatchObject({ id: reader.id, status: 'revoked' });
+  });
+
   it('revokes a key at once; the revoked key gets the same 401 as an unknown one', async () => {
     const created = (await request(t.url).post('/api/api-keys').set(asAdmin()).send({ name: 'short-lived', scopes: ['api-keys:admin'] }).expect(201)).body;
     await request(t.url).get('/api/api-keys').set(asAdmin(created.key)).expect(200);

@@ -74,7 +74,7 @@ export class ApiKeysService {
     if (problems.length) throw InvalidRequestError.fields(problems);
 
     const granted = normalizeScopes(scopes);
-    const beyond = granted.includes(ALL_SCOPES) && !grantor.scopes.includes(ALL_SCOPES) ? [ALL_SCOPES] : missingScopes(grantor.scopes, granted);
+    const beyond = beyondGrantor(grantor, granted);
     if (beyond.length) {
       throw new ForbiddenError(`a key can only grant scopes it holds itself; this one lacks ${beyond.join(', ')}`, beyond);
     }
@@ -93,8 +93,17 @@ export class ApiKeysService {
     return withoutHash(record);
   }
 
-  /** Revoking an already revoked key changes nothing and is not an error. */
+  /**
+   * Revoking an already revoked key changes nothing and is not an error. As with `create`, a key
+   * acts only on keys within its own scopes: an `api-keys:admin` key cannot switch off a key more
+   * powerful than itself (the `*` key, say).
+   */
   async revoke(id: string, by: Principal): Promise<ApiKey> {
+    const target = await this.get(id);
+    const beyond = beyondGrantor(by, target.scopes);
+    if (beyond.length) {
+      throw new ForbiddenError(`a key can only revoke keys whose scopes it holds itself; this one lacks ${beyond.join(', ')}`, beyond);
+    }
     const revoked = await this.repository.revoke(id, this.clock.now(), by.keyId);
     const key = await this.get(id);
     if (revoked) this.logger.log(`API key ${id} ("${key.name}") revoked by ${by.keyId}`);
@@ -157,6 +166,11 @@ export class ApiKeysService {
     await this.repository.insert({ ...record, firstStartSeq });
     return { key, apiKey: withoutHash(record) };
   }
+}
+
+/** The scopes in `scopes` that `principal` does not hold itself (`*` only by a `*` key). */
+function beyondGrantor(principal: Principal, scopes: readonly string[]): string[] {
+  return scopes.includes(ALL_SCOPES) && !principal.scopes.includes(ALL_SCOPES) ? [ALL_SCOPES] : missingScopes(principal.scopes, scopes);
 }
 
 function withoutHash(record: ApiKeyRecord): ApiKey {
