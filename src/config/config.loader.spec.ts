@@ -60,6 +60,14 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toMatch(/5 problems|problems/);
   });
 
+  it('refuses a key retention margin shorter than the key cache, which would unpublish keys still signing elsewhere', () => {
+    const cwd = tempDir();
+    expect(() => loadConfig({ env: {}, overrides: { keys: { retentionMarginSeconds: 5, cacheTtlSeconds: 10 } }, cwd })).toThrow(
+      /keys\.retentionMarginSeconds: must be at least keys\.cacheTtlSeconds \(10\)/,
+    );
+    expect(loadConfig({ env: {}, overrides: { keys: { retentionMarginSeconds: 10, cacheTtlSeconds: 10 } }, cwd }).config.keys.retentionMarginSeconds).toBe(10);
+  });
+
   it('reports YAML syntax errors and a missing explicit file', () => {
     const cwd = tempDir();
     const bad = join(cwd, 'bad.yaml');

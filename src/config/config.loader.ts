@@ -132,6 +132,15 @@ function checkUrls(config: TesseraConfig): FieldProblem[] {
   if (config.tokens && config.tokens.defaultLifetimeSeconds > config.tokens.maxLifetimeSeconds) {
     problems.push({ field: 'tokens.defaultLifetimeSeconds', problem: 'must not exceed tokens.maxLifetimeSeconds' });
   }
+  // Another instance keeps signing with a just-retired key until its cached key set is
+  // cacheTtlSeconds old, so a token it signs can expire that much after the retirement's own
+  // lifetime cap; a shorter margin would unpublish the key while such tokens are still valid.
+  if (config.keys && config.keys.retentionMarginSeconds < config.keys.cacheTtlSeconds) {
+    problems.push({
+      field: 'keys.retentionMarginSeconds',
+      problem: `must be at least keys.cacheTtlSeconds (${config.keys.cacheTtlSeconds}): instances may sign with a retired key for that long`,
+    });
+  }
   return problems;
 }
 
