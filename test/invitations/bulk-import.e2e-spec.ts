@@ -266,6 +266,30 @@ describeEachDialect('bulk invitation import', (dialect) => {
     expect(second.body).toMatchObject({ relyingParty: 'hs-app', locale: 'ko' });
   });
 
+  it('reports a row holding U+0000 as invalid, naming its column, and imports the rest', async () => {
+    // PostgreSQL text cannot hold U+0000, not even quoted in a row's stored outcome.
+    const csv = 'email,name,relyingParty,claim.role\n"nul\u0000@example.com",A,contoso,\nnul-2@example.com,"N\u0000",contoso,\nnul-3@example.com,C,contoso,"ad\u0000min"\nnul-4@example.com,D,contoso,\n';
+    const res = await post(t, '?send=false', 'text/csv', csv);
+    expect(res.status).toBe(200);
+    expect(res.body.summary).toEqual({ total: 4, created: 1, duplicate: 0, invalid: 3 });
+    expect(res.body.results.map((r: RowResult) => [r.status, r.field])).toEqual([
+      ['invalid', 'email'],
+      ['invalid', 'name'],
+      ['invalid', 'claim.role'],
+      ['created', undefined],
+    ]);
+
+    const json = [{ email: 'nul-5@example.com', claims: { role: 'x\u0000' } }, { email: 'nul-6@example.com', 'bad\u0000key': 1 }, { email: 'nul-7@example.com' }];
+    const fromJson = await post(t, '?relyingParty=contoso&send=false', 'application/json', JSON.stringify(json));
+    expect(fromJson.status).toBe(200);
+    expect(fromJson.body.results.map((r: RowResult) => [r.status, r.field])).toEqual([
+      ['invalid', 'claims.role'],
+      ['invalid', 'bad\\u0000key'],
+      ['created', undefined],
+    ]);
+    expect(fromJson.body.results[0].reason).toMatch(/NUL/);
+  });
+
   it('refuses malformed JSON with its position, and JSON that is not an array', async () => {
     const before = await counts(t);
     const broken = await post(t, '?relyingParty=contoso', 'application/json', '[\n  {"email": "j@example.com"},\n  {"email" "k@example.com"}\n]');

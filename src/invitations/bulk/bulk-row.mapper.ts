@@ -81,6 +81,11 @@ export function csvRecordToInput(
   defaults: RowDefaults,
   findRelyingParty: (id: string) => RelyingParty | undefined,
 ): MappedRow {
+  const nul = header.columns.findIndex((column, i) => fields[i]?.includes('\u0000'));
+  if (nul !== -1) {
+    const column = header.columns[nul];
+    return { ok: false, problems: [nulProblem(column.kind === 'claim' ? `claims.${column.name}` : column.name)] };
+  }
   const input: Record<string, unknown> = {};
   const claims: Record<string, string> = {};
   header.columns.forEach((column, i) => {
@@ -105,6 +110,8 @@ export function jsonElementToInput(value: unknown, defaults: RowDefaults): Mappe
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, problems: [{ field: 'row', problem: 'must be a JSON object with email, relyingParty, … (see the bulk import format)' }] };
   }
+  const nul = nulPath(value, '');
+  if (nul !== undefined) return { ok: false, problems: [nulProblem((nul || 'row').slice(0, 80))] };
   const problems: FieldProblem[] = [];
   for (const key of Object.keys(value)) {
     if (key !== 'claims' && !(ROW_FIELDS as readonly string[]).includes(key)) {
@@ -125,6 +132,27 @@ export function jsonElementToInput(value: unknown, defaults: RowDefaults): Mappe
 }
 
 /** How a problem's field is named to the caller: CSV rows by their column (`claim.role`), JSON rows by their path (`claims.role`). */
+/**
+ * U+0000 in a row cannot be stored by PostgreSQL (SQLSTATE 22021), not even quoted in the row's
+ * outcome, so such a row is invalid before any of its values is looked at or repeated.
+ */
+function nulProblem(field: string): FieldProblem {
+  return { field, problem: 'must not contain a NUL character (U+0000)' };
+}
+
+/** The path of the first string or key holding U+0000 in a JSON row, `undefined` when none does. */
+function nulPath(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value === null || typeof value !== 'object' || depth > 8) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (key.includes('\u0000')) return at.replace(/\u0000/g, '\\u0000');
+    const found = nulPath(item, at, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 export function csvFieldName(field: string): string {
   return field.startsWith('claims.') ? `${CLAIM_COLUMN_PREFIX}${field.slice('claims.'.length)}` : field;
 }
