@@ -3,11 +3,15 @@ import { Clock } from '../common/clock';
 import { InvalidRequestError, type FieldProblem } from '../common/errors';
 import { Random } from '../common/random';
 import { TesseraConfig } from '../config/config.schema';
-import type { Db } from '../persistence/database';
+import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
+import type { Database, Db } from '../persistence/database';
 import { DatabaseService } from '../persistence/database.service';
 import { mailDomain, parseMailbox } from './mail-address';
 import type { MailReference } from './mail-delivery-listeners';
 import type { OutboxRow, OutboxStatus } from './mail.tables';
+
+/** A message that reached a final state keeps its envelope, not its (link-bearing) bodies. */
+const FINAL_BODIES_DROPPED = { html: null, text_body: null, primary_link: null } as const;
 
 /** A message to queue. Everything is already rendered (see `MailTemplates`). */
 export interface MailMessage {
@@ -242,15 +246,14 @@ export class OutboxService {
   }
 
   /** Gives a claimed row back untouched (the attempt was not made). */
-  async release(id: string, leaseToken: string): Promise<boolean> {
-    const result = await this.database.db
-      .updateTable('mail_outbox')
-      .set((eb) => ({ lease_token: null, locked_until: null, attempts: eb('attempts', '-', 1), updated_at: this.clock.now().getTime() }))
-      .where('id', '=', id)
-      .where('lease_token', '=', leaseToken)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  release(id: string, leaseToken: string): Promise<boolean> {
+    const query = this.database.db.updateTable('mail_outbox').set((eb) => ({
+      lease_token: null,
+      locked_until: null,
+      attempts: eb('attempts', '-', 1),
+      updated_at: this.clock.now().getTime(),
+    }));
+    return this.whileHeld(query, id, leaseToken);
   }
 
   /**
@@ -258,58 +261,50 @@ export class OutboxService {
    * claim expired and was taken over must not overwrite the new holder's outcome. They return
    * whether the row was changed. Final states drop the bodies (see `mail.tables.ts`).
    */
-  async recordSent(executor: Db, id: string, leaseToken: string, outcome: { response: string; at: Date }): Promise<boolean> {
+  recordSent(executor: Db, id: string, leaseToken: string, outcome: { response: string; at: Date }): Promise<boolean> {
     const at = outcome.at.getTime();
-    const result = await executor
-      .updateTable('mail_outbox')
-      .set({
-        status: 'sent',
-        smtp_response: outcome.response.slice(0, 1000),
-        sent_at: at,
-        html: null,
-        text_body: null,
-        primary_link: null,
-        lease_token: null,
-        locked_until: null,
-        updated_at: at,
-      })
-      .where('id', '=', id)
-      .where('lease_token', '=', leaseToken)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    const query = executor.updateTable('mail_outbox').set({
+      status: 'sent',
+      smtp_response: outcome.response.slice(0, 1000),
+      sent_at: at,
+      ...FINAL_BODIES_DROPPED,
+      lease_token: null,
+      locked_until: null,
+      updated_at: at,
+    });
+    return this.whileHeld(query, id, leaseToken);
   }
 
-  async recordRetry(executor: Db, id: string, leaseToken: string, outcome: { error: string; at: Date; nextAttemptAt: Date }): Promise<boolean> {
-    const result = await executor
-      .updateTable('mail_outbox')
-      .set({
-        last_error: outcome.error,
-        next_attempt_at: outcome.nextAttemptAt.getTime(),
-        lease_token: null,
-        locked_until: null,
-        updated_at: outcome.at.getTime(),
-      })
-      .where('id', '=', id)
-      .where('lease_token', '=', leaseToken)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+  recordRetry(executor: Db, id: string, leaseToken: string, outcome: { error: string; at: Date; nextAttemptAt: Date }): Promise<boolean> {
+    const query = executor.updateTable('mail_outbox').set({
+      last_error: outcome.error,
+      next_attempt_at: outcome.nextAttemptAt.getTime(),
+      lease_token: null,
+      locked_until: null,
+      updated_at: outcome.at.getTime(),
+    });
+    return this.whileHeld(query, id, leaseToken);
   }
 
-  async recordFailed(executor: Db, id: string, leaseToken: string, outcome: { error: string; at: Date }): Promise<boolean> {
-    const result = await executor
-      .updateTable('mail_outbox')
-      .set({
-        status: 'failed',
-        last_error: outcome.error,
-        html: null,
-        text_body: null,
-        primary_link: null,
-        lease_token: null,
-        locked_until: null,
-        updated_at: outcome.at.getTime(),
-      })
+  recordFailed(executor: Db, id: string, leaseToken: string, outcome: { error: string; at: Date }): Promise<boolean> {
+    const query = executor.updateTable('mail_outbox').set({
+      status: 'failed',
+      last_error: outcome.error,
+      ...FINAL_BODIES_DROPPED,
+      lease_token: null,
+      locked_until: null,
+      updated_at: outcome.at.getTime(),
+    });
+    return this.whileHeld(query, id, leaseToken);
+  }
+
+  /** Updates a pending row only while `leaseToken` still holds it; true when it did. */
+  private async whileHeld(
+    query: UpdateQueryBuilder<Database, 'mail_outbox', 'mail_outbox', UpdateResult>,
+    id: string,
+    leaseToken: string,
+  ): Promise<boolean> {
+    const result = await query
       .where('id', '=', id)
       .where('lease_token', '=', leaseToken)
       .where('status', '=', 'pending')
@@ -330,9 +325,7 @@ export class OutboxService {
       .set({
         status: 'failed',
         last_error: reason,
-        html: null,
-        text_body: null,
-        primary_link: null,
+        ...FINAL_BODIES_DROPPED,
         lease_token: null,
         locked_until: null,
         updated_at: now,
