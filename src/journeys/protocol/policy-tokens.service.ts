@@ -63,21 +63,11 @@ export class PolicyTokensService {
 
   /** OpenID Connect Core §2: the ID token. */
   idToken(input: IdTokenInput): Promise<MintedToken> {
-    return this.tokens.mint({
-      issuer: input.policy.issuer,
-      audience: input.clientId,
-      subject: input.subject,
-      lifetimeSeconds: input.policy.idTokenLifetimeSeconds,
-      claims: {
-        ...this.relyingPartyClaims(input),
-        ver: '1.0',
-        tfp: input.policy.id,
-        acr: input.policy.id,
-        auth_time: input.authTime,
-        ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
-        ...(input.code !== undefined ? { c_hash: leftHalfSha256(input.code) } : {}),
-        ...(input.accessToken !== undefined ? { at_hash: leftHalfSha256(input.accessToken) } : {}),
-      },
+    return this.mintForPolicy(input, {
+      acr: input.policy.id,
+      ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+      ...(input.code !== undefined ? { c_hash: leftHalfSha256(input.code) } : {}),
+      ...(input.accessToken !== undefined ? { at_hash: leftHalfSha256(input.accessToken) } : {}),
     });
   }
 
@@ -87,19 +77,20 @@ export class PolicyTokensService {
    * It has the ID token's lifetime (B2C has one setting for both).
    */
   accessToken(input: AccessTokenInput): Promise<MintedToken> {
+    return this.mintForPolicy(input, { azp: input.clientId, scope: input.scope.join(' ') });
+  }
+
+  /**
+   * What both tokens share: issued by the policy to the client for the subject, with the ID
+   * token's lifetime, the relying-party claims and B2C's `ver`/`tfp`/`auth_time`.
+   */
+  private mintForPolicy(input: IdTokenInput | AccessTokenInput, claims: Record<string, unknown>): Promise<MintedToken> {
     return this.tokens.mint({
       issuer: input.policy.issuer,
       audience: input.clientId,
       subject: input.subject,
       lifetimeSeconds: input.policy.idTokenLifetimeSeconds,
-      claims: {
-        ...this.relyingPartyClaims(input),
-        ver: '1.0',
-        tfp: input.policy.id,
-        azp: input.clientId,
-        scope: input.scope.join(' '),
-        auth_time: input.authTime,
-      },
+      claims: { ...this.relyingPartyClaims(input), ver: '1.0', tfp: input.policy.id, auth_time: input.authTime, ...claims },
     });
   }
 
