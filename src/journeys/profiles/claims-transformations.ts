@@ -78,6 +78,23 @@ function bool(value: ClaimValue | undefined): boolean | undefined {
   return undefined;
 }
 
+/**
+ * AndClaims / OrClaims: two boolean input claims, one boolean output; no output when either input
+ * is missing or not a boolean (B2C leaves the output claim unset then).
+ */
+function booleanPair(op: (a: boolean, b: boolean) => boolean): TransformationMethod {
+  return {
+    inputClaims: [claim('inputClaim1', BOOLEAN), claim('inputClaim2', BOOLEAN)],
+    inputParameters: [],
+    outputClaims: [claim('outputClaim', BOOLEAN)],
+    run: (i) => {
+      const a = bool(i.inputClaim1);
+      const b = bool(i.inputClaim2);
+      return a === undefined || b === undefined ? {} : { outputClaim: op(a, b) };
+    },
+  };
+}
+
 function paramBool(value: string | number | boolean | undefined, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   return value === true || String(value).toLowerCase() === 'true';
@@ -185,26 +202,8 @@ export const TRANSFORMATION_METHODS: Record<string, TransformationMethod> = {
     outputClaims: [claim('outputClaim', BOOLEAN)],
     run: (i) => ({ outputClaim: i.inputClaim !== undefined }),
   },
-  AndClaims: {
-    inputClaims: [claim('inputClaim1', BOOLEAN), claim('inputClaim2', BOOLEAN)],
-    inputParameters: [],
-    outputClaims: [claim('outputClaim', BOOLEAN)],
-    run: (i) => {
-      const a = bool(i.inputClaim1);
-      const b = bool(i.inputClaim2);
-      return a === undefined || b === undefined ? {} : { outputClaim: a && b };
-    },
-  },
-  OrClaims: {
-    inputClaims: [claim('inputClaim1', BOOLEAN), claim('inputClaim2', BOOLEAN)],
-    inputParameters: [],
-    outputClaims: [claim('outputClaim', BOOLEAN)],
-    run: (i) => {
-      const a = bool(i.inputClaim1);
-      const b = bool(i.inputClaim2);
-      return a === undefined || b === undefined ? {} : { outputClaim: a || b };
-    },
-  },
+  AndClaims: booleanPair((a, b) => a && b),
+  OrClaims: booleanPair((a, b) => a || b),
   NotClaims: {
     inputClaims: [claim('inputClaim', BOOLEAN)],
     inputParameters: [],
