@@ -29,12 +29,22 @@ export function loggerParams(config: TesseraConfig, destination?: DestinationStr
         url: redactPath(stripQuery(req.url)),
       }),
     },
+    // One sequence for the whole process: requests are logged by two pino-http instances, the
+    // Express middleware and the API fast path (src/http), whose own counters would collide.
+    genReqId: (req) => (req as IncomingMessage & { id?: string | number }).id ?? nextRequestId(),
     // Health probes and scrapes would drown everything else.
     autoLogging: { ignore: (req) => ['/health', '/metrics'].includes(stripQuery(req.url)) },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
   };
   // Default: stdout. Tests pass a stream to read back what would have been logged.
   return { pinoHttp: destination ? [options, destination] : options };
+}
+
+let lastRequestId = 0;
+
+function nextRequestId(): number {
+  lastRequestId = lastRequestId === 0x7fffffff ? 1 : lastRequestId + 1;
+  return lastRequestId;
 }
 
 /**

@@ -97,6 +97,30 @@ describe('structured logs', () => {
     expect(log).not.toContain(firstStartKey!.split('_').slice(2).join('_'));
   });
 
+  it('logs the routes served ahead of Express alike: one line each, no key, no hint, no query', async () => {
+    const firstStartKey = /\b(tsk_[0-9a-f]{16}_[A-Za-z0-9_-]{43})\b/.exec(printed.join(''))?.[1];
+    const hint = 'eyJhbGciOiJSUzI1NiJ9.eyJlbWFpbCI6ImZhc3RAZXhhbXBsZS5jb20ifQ.c2lnbmF0dXJlLWZhc3QtcGF0aA';
+    const before = lines.length;
+    // Validation (no profile configured: a 400) and invitation creation (no relying party: a 400).
+    await request(url).post(`/api/hints/validate?id_token_hint=${hint}`).set('Authorization', `Bearer ${firstStartKey}`).send({ profile: 'none', id_token_hint: hint }).expect(400);
+    await request(url).post('/api/invitations').set('Authorization', `Bearer ${firstStartKey}`).send({ email: 'fast@example.com', relyingParty: 'none' }).expect(400);
+    await request(url).post('/api/hints/validate').set('Authorization', `Bearer ${firstStartKey}x`).send({}).expect(401);
+
+    const logged = lines.slice(before).map((l) => JSON.parse(l) as { req?: { id?: unknown; url?: string; headers?: Record<string, string> }; res?: { statusCode?: number } });
+    const completed = logged.filter((e) => e.req?.url);
+    expect(completed.map((e) => `${e.req!.url} ${e.res?.statusCode}`)).toEqual(['/api/hints/validate 400', '/api/invitations 400', '/api/hints/validate 401']);
+    // Request ids come from one sequence shared with the Express path: never reused.
+    const ids = lines
+      .map((l) => JSON.parse(l) as { req?: { id?: unknown }; res?: unknown })
+      .filter((e) => e.req?.id !== undefined && e.res !== undefined)
+      .map((e) => e.req!.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const text = lines.slice(before).join('\n');
+    for (const secret of [firstStartKey!, hint, hint.split('.')[1], 'id_token_hint']) expect(text).not.toContain(secret);
+    // The same serializer as the Express path: id, method and the path, nothing else.
+    expect(Object.keys(completed[0].req!).sort()).toEqual(['id', 'method', 'url']);
+  });
+
   it('never carries a landing code, however the path is spelled', async () => {
     const code = 'Lx9cQm2yJb7hX0kR4pL1nT8sW6zA5dE3fG2hJ9kL0q3';
     const before = lines.length;

@@ -8,8 +8,10 @@ import type { Principal } from './scopes';
  * route there is none, and asking for it is a programming error answered as a 401 rather than
  * an `undefined` recorded as the actor.
  */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+export function currentPrincipal(_data: unknown, context: ExecutionContext): Principal {
   const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
   if (!principal) throw new UnauthorizedError();
   return principal;
-});
+}
+
+export const CurrentPrincipal = createParamDecorator(currentPrincipal);

@@ -1,4 +1,3 @@
-import { Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { FixedClock } from '../common/clock';
@@ -36,7 +35,7 @@ describe('RateLimitGuard', () => {
     config.rateLimits.public.limit = 1;
     config.rateLimits.validate.limit = 3;
     apiKeys = new ApiKeysService(new ApiKeysRepository(database.service), database.service, config, new FixedClock(), new Random());
-    sut = new RateLimitGuard(config, new Reflector(), new RequestAuthenticator(apiKeys), storage);
+    sut = new RateLimitGuard(config, new RequestAuthenticator(apiKeys), storage);
   });
   afterEach(async () => {
     storage.onApplicationShutdown();

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { bearerToken } from './api-key-format';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './scopes';
@@ -17,7 +18,7 @@ export type Authentication =
 
 const RESULT = Symbol('tessera.authentication');
 
-type WithResult = Request & { [RESULT]?: Promise<Authentication> };
+type WithResult = IncomingMessage & { [RESULT]?: Promise<Authentication> };
 
 /**
  * Authenticates a request's bearer key once, however many guards ask (the rate limiter keys
@@ -27,13 +28,14 @@ type WithResult = Request & { [RESULT]?: Promise<Authentication> };
 export class RequestAuthenticator {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
-  authenticate(req: Request): Promise<Authentication> {
+  // Only the headers are read: the API fast path (src/http) passes a bare node request.
+  authenticate(req: IncomingMessage): Promise<Authentication> {
     const r = req as WithResult;
     r[RESULT] ??= this.run(req);
     return r[RESULT];
   }
 
-  private async run(req: Request): Promise<Authentication> {
+  private async run(req: IncomingMessage): Promise<Authentication> {
     const header = req.headers.authorization;
     if (header === undefined || header === '') return { outcome: 'absent' };
     const token = bearerToken(header);

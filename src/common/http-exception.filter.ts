@@ -23,31 +23,40 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
-    const error = this.toTesseraError(exception);
-
-    if (error.status >= 500) {
-      // The path can carry a bearer secret (the landing code in /invite/:code): redacted as the request log does.
-      this.logger.error(
-        { err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : String(exception), path: req?.path === undefined ? undefined : redactPath(req.path) },
-        'unhandled error',
-      );
-    }
+    const error = toTesseraError(exception);
+    if (error.status >= 500) logUnexpected(this.logger, exception, req?.path);
     if (res.headersSent) return;
-    for (const [name, value] of Object.entries(error.headers())) res.setHeader(name, value);
-    res.setHeader('Cache-Control', 'no-store');
-    // Explicitly: a route's own @Header('Content-Type', …) (a PEM, a stylesheet) is already set,
-    // and res.json() would keep it, labelling this JSON error as that type.
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    for (const [name, value] of Object.entries(errorHeaders(error))) res.setHeader(name, value);
     res.status(error.status).json(error.body());
   }
+}
 
-  private toTesseraError(exception: unknown): TesseraError {
-    if (exception instanceof TesseraError) return exception;
-    if (exception instanceof HttpException) return fromHttpException(exception);
-    const translated = translateBodyParserError(exception);
-    if (translated instanceof TesseraError) return translated;
-    return new TesseraError('server_error', 500, 'an unexpected error occurred; it has been logged');
-  }
+/**
+ * The headers of every error answer, on every path (this filter and the API fast path in
+ * src/http): the error's own (`WWW-Authenticate`, `Retry-After`), never cached, and JSON.
+ * Content-Type explicitly: a route's own @Header('Content-Type', …) (a PEM, a stylesheet) may
+ * already be set, and would otherwise label this JSON error as that type.
+ */
+export function errorHeaders(error: TesseraError): Record<string, string> {
+  return { ...error.headers(), 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' };
+}
+
+/** Details of a 5xx go to the log only, never on the wire. */
+export function logUnexpected(logger: Logger, exception: unknown, path: string | undefined): void {
+  // The path can carry a bearer secret (the landing code in /invite/:code): redacted as the request log does.
+  logger.error(
+    { err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : String(exception), path: path === undefined ? undefined : redactPath(path) },
+    'unhandled error',
+  );
+}
+
+/** Any exception as the TesseraError it is answered with; the unknown ones are a generic 500. */
+export function toTesseraError(exception: unknown): TesseraError {
+  if (exception instanceof TesseraError) return exception;
+  if (exception instanceof HttpException) return fromHttpException(exception);
+  const translated = translateBodyParserError(exception);
+  if (translated instanceof TesseraError) return translated;
+  return new TesseraError('server_error', 500, 'an unexpected error occurred; it has been logged');
 }
 
 function fromHttpException(exception: HttpException): TesseraError {

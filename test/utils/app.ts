@@ -31,6 +31,8 @@ export interface TestAppOptions {
   beforeListen?: (app: INestApplication) => void | Promise<void>;
   /** listen on this port (a test that must name the URL in `env` before the app starts) */
   port?: number;
+  /** false: every request takes the Express path (see src/http/api-fast-path.ts) */
+  apiFastPath?: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   };
   const loaded = loadConfig({ env, overrides: options.overrides, cwd: dataDir });
-  const app = await createApp(loaded, { quiet: true });
+  const app = await createApp(loaded, { quiet: true, apiFastPath: options.apiFastPath });
   await options.beforeListen?.(app);
   await app.listen(port, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
