@@ -6,7 +6,6 @@ import { TesseraConfig } from '../config/config.schema';
 import { DatabaseService } from '../persistence/database.service';
 import {
   API_KEY_SECRET_BYTES,
-  constantTimeEqual,
   displayPrefix,
   formatApiKey,
   hashApiKey,
@@ -51,6 +50,8 @@ const ID_BYTES = 8;
 @Injectable()
 export class ApiKeysService {
   private readonly logger = new Logger('ApiKeys');
+  /** SHA-256 of TESSERA_ADMIN_API_KEY, computed once rather than on every request. */
+  private environmentKey?: { key: string; hash: string };
 
   constructor(
     private readonly repository: ApiKeysRepository,
@@ -115,16 +116,26 @@ export class ApiKeysService {
    * keys are indistinguishable to the caller: the guard answers all three with the same 401.
    */
   async authenticate(presented: string): Promise<Principal | null> {
-    if (this.config.adminApiKey && constantTimeEqual(presented, this.config.adminApiKey)) {
+    // One digest of the presented key serves both comparisons, each in constant time.
+    const presentedHash = hashApiKey(presented);
+    const environmentKeyHash = this.environmentKeyHash();
+    if (environmentKeyHash && hashesEqual(environmentKeyHash, presentedHash)) {
       return { ...ENVIRONMENT_PRINCIPAL, scopes: [...ENVIRONMENT_PRINCIPAL.scopes] };
     }
     const parsed = parseApiKey(presented);
     if (!parsed) return null;
     const record = await this.repository.findById(parsed.id);
-    if (!record || !hashesEqual(record.keyHash, hashApiKey(presented)) || record.revokedAt) return null;
+    if (!record || !hashesEqual(record.keyHash, presentedHash) || record.revokedAt) return null;
     const now = this.clock.now();
     await this.repository.touch(record.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS));
     return { keyId: record.id, name: record.name, scopes: record.scopes };
+  }
+
+  private environmentKeyHash(): string | undefined {
+    const key = this.config.adminApiKey;
+    if (!key) return undefined;
+    if (this.environmentKey?.key !== key) this.environmentKey = { key, hash: hashApiKey(key) };
+    return this.environmentKey.hash;
   }
 
   /**
