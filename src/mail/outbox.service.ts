@@ -6,9 +6,12 @@ import { TesseraConfig } from '../config/config.schema';
 import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { Database, Db } from '../persistence/database';
 import { DatabaseService } from '../persistence/database.service';
-import { mailDomain, parseMailbox } from './mail-address';
+import { mailDomain, parseMailbox, type Mailbox } from './mail-address';
 import type { MailReference } from './mail-delivery-listeners';
 import type { OutboxRow, OutboxStatus } from './mail.tables';
+
+/** More distinct senders than configuration could name: stop remembering new ones. */
+const MAX_REMEMBERED_SENDERS = 64;
 
 /** A message that reached a final state keeps its envelope, not its (link-bearing) bodies. */
 const FINAL_BODIES_DROPPED = { html: null, text_body: null, primary_link: null } as const;
@@ -103,17 +106,33 @@ export class OutboxService {
   }
 
   /**
+   * Senders come from configuration (`mail.from`, a relying party's `mail.from`): a handful of
+   * values, each parsed once instead of twice per message (validation, then the Message-ID).
+   */
+  private readonly senders = new Map<string, Mailbox | null>();
+
+  private sender(from: string): Mailbox | undefined {
+    let parsed = this.senders.get(from);
+    if (parsed === undefined) {
+      parsed = parseMailbox(from) ?? null;
+      if (this.senders.size < MAX_REMEMBERED_SENDERS) this.senders.set(from, parsed);
+    }
+    return parsed ?? undefined;
+  }
+
+  /**
    * Queues `message` through `executor` — a Kysely transaction of the caller, or the database
    * itself. Invalid messages are refused with every problem named and nothing written.
    */
   async enqueue(executor: Db, message: MailMessage): Promise<EnqueuedMail> {
     const from = message.from ?? this.defaultFrom;
-    this.validate(message, from);
+    const sender = this.sender(from);
+    this.validate(message, sender);
     const now = this.clock.now().getTime();
     const id = this.random.uuid();
     // Stable across attempts, so a copy delivered twice after an ambiguous failure (the server
     // accepted, the reply was lost) is recognisable as the same message (RFC 5322 §3.6.4).
-    const messageId = `<${id}@${mailDomain(parseMailbox(from)!.address)}>`;
+    const messageId = `<${id}@${mailDomain(sender!.address)}>`;
     // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a failed
     // statement would abort the caller's whole transaction.
     const inserted = await executor
@@ -337,11 +356,11 @@ export class OutboxService {
     return Number(result.numUpdatedRows);
   }
 
-  private validate(message: MailMessage, from: string): void {
+  private validate(message: MailMessage, sender: Mailbox | undefined): void {
     const problems: FieldProblem[] = [];
     const bad = (field: string, problem: string) => problems.push({ field, problem });
     if (!parseMailbox(message.to)) bad('to', 'must be one email address, e.g. "a@example.com" or "Name <a@example.com>"');
-    if (!parseMailbox(from)) bad('from', 'must be one email address, e.g. "Tessera <no-reply@example.com>"');
+    if (!sender) bad('from', 'must be one email address, e.g. "Tessera <no-reply@example.com>"');
     if (typeof message.subject !== 'string' || !message.subject.trim()) bad('subject', 'must not be empty');
     else if (/[\r\n]/.test(message.subject)) bad('subject', 'must be a single line');
     else if (message.subject.length > MAX_SUBJECT) bad('subject', `must be at most ${MAX_SUBJECT} characters`);

@@ -100,6 +100,21 @@ describeEachDialect('mail outbox', (dialect) => {
       expect(fields).toEqual(['dedupeKey', 'headers.Message-ID', 'headers.X-Bad', 'html', 'primaryLink', 'subject', 'to']);
       expect(await rows()).toHaveLength(0);
     });
+
+    it('refuses a bad sender every time it is named, and still takes a good one', async () => {
+      // Senders are parsed once and remembered: a remembered refusal must stay a refusal.
+      const { outbox } = instance();
+      for (const n of [1, 2]) {
+        const error = await outbox
+          .enqueue(database.service.db, message(n, { from: 'Tessera <not an address>' }))
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InvalidRequestError);
+        expect((error as InvalidRequestError).details!.map((d) => d.field)).toEqual(['from']);
+      }
+      const queued = await outbox.enqueue(database.service.db, message(3, { from: 'Invitations <invitations@sender.test>' }));
+      expect(queued.messageId).toBe(`<${queued.id}@sender.test>`);
+      expect(await rows()).toHaveLength(1);
+    });
   });
 
   describe('worker', () => {
