@@ -1,5 +1,9 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { cachePreparedStatements } from './database.service';
+import { sql } from 'kysely';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cachePreparedStatements, DatabaseService, SQLITE_WAL_AUTOCHECKPOINT_PAGES } from './database.service';
 
 describe('cachePreparedStatements', () => {
   it('reuses one statement per SQL text and still answers correctly', () => {
@@ -36,5 +40,23 @@ describe('cachePreparedStatements', () => {
     sut.prepare('alter table t add column b integer default 7').run();
     expect(sut.prepare('select * from t').get()).toEqual({ a: 1, b: 7 });
     sut.close();
+  });
+});
+
+describe('DatabaseService on SQLite', () => {
+  it('writes ahead with synchronous=NORMAL and checkpoints every SQLITE_WAL_AUTOCHECKPOINT_PAGES pages', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-db-'));
+    const sut = new DatabaseService({ url: join(dir, 'test.sqlite') });
+    try {
+      const pragma = async (name: string) => (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(sut.db)).rows[0][name];
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('synchronous')).toBe(1); // NORMAL
+      expect(await pragma('foreign_keys')).toBe(1);
+      expect(await pragma('wal_autocheckpoint')).toBe(SQLITE_WAL_AUTOCHECKPOINT_PAGES);
+      expect(SQLITE_WAL_AUTOCHECKPOINT_PAGES).toBeGreaterThan(1000);
+    } finally {
+      await sut.db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
