@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Insertable, type SqlBool } from 'kysely';
+import { CompiledInsert } from '../persistence/compiled-insert';
 import { DatabaseService } from '../persistence/database.service';
 import type { Database, Db } from '../persistence/database';
 import type { InvitationStatus } from './invitation-status';
 import { LIVE_STATUSES } from './invitation-status';
 import type {
   InvitationEventRow,
+  InvitationEventsTable,
   InvitationRow,
   InvitationTokenRow,
+  InvitationTokensTable,
   NewInvitationRow,
   StoredInvitationStatus,
 } from './invitations.tables';
@@ -45,7 +48,18 @@ export interface ListCursor {
  */
 @Injectable()
 export class InvitationsRepository {
-  constructor(private readonly database: DatabaseService) {}
+  // The statements every create runs, compiled once (see CompiledInsert).
+  private readonly insertInvitation: CompiledInsert<NewInvitationRow, { id: string }>;
+  private readonly insertTokens: CompiledInsert<Insertable<InvitationTokensTable>, unknown>;
+  private readonly insertEvents: CompiledInsert<Insertable<InvitationEventsTable>, unknown>;
+
+  constructor(private readonly database: DatabaseService) {
+    this.insertInvitation = new CompiledInsert(database.db, (db, rows: NewInvitationRow[]) =>
+      db.insertInto('invitations').values(rows).onConflict((oc) => oc.doNothing()).returning('id'),
+    );
+    this.insertTokens = new CompiledInsert(database.db, (db, rows: Insertable<InvitationTokensTable>[]) => db.insertInto('invitation_tokens').values(rows));
+    this.insertEvents = new CompiledInsert(database.db, (db, rows: Insertable<InvitationEventsTable>[]) => db.insertInto('invitation_events').values(rows));
+  }
 
   get db(): Db {
     return this.database.db;
@@ -62,14 +76,9 @@ export class InvitationsRepository {
    * loser of that race only needs a 409.
    */
   async insert(executor: Db, row: NewInvitationRow, token: NewToken): Promise<boolean> {
-    const inserted = await executor
-      .insertInto('invitations')
-      .values(row)
-      .onConflict((oc) => oc.doNothing())
-      .returning('id')
-      .executeTakeFirst();
+    const [inserted] = await this.insertInvitation.execute(executor, [row]);
     if (!inserted) return false;
-    await executor.insertInto('invitation_tokens').values(tokenRow(row, token)).execute();
+    await this.insertTokens.execute(executor, [tokenRow(row, token)]);
     return true;
   }
 
@@ -102,18 +111,16 @@ export class InvitationsRepository {
   /** Several events in one statement (a few for very many), in order. */
   async addEvents(executor: Db, events: NewEvent[]): Promise<void> {
     for (let i = 0; i < events.length; i += 1000) {
-      await executor
-        .insertInto('invitation_events')
-        .values(
-          events.slice(i, i + 1000).map((event) => ({
-            invitation_id: event.invitationId,
-            type: event.type,
-            actor: event.actor,
-            at: event.at,
-            data: event.data ? JSON.stringify(event.data) : null,
-          })),
-        )
-        .execute();
+      await this.insertEvents.execute(
+        executor,
+        events.slice(i, i + 1000).map((event) => ({
+          invitation_id: event.invitationId,
+          type: event.type,
+          actor: event.actor,
+          at: event.at,
+          data: event.data ? JSON.stringify(event.data) : null,
+        })),
+      );
     }
   }
 
@@ -309,7 +316,7 @@ function effectiveStatusIs(
   }
 }
 
-function tokenRow(row: NewInvitationRow, token: NewToken) {
+function tokenRow(row: NewInvitationRow, token: NewToken): Insertable<InvitationTokensTable> {
   return {
     jti: row.current_jti,
     invitation_id: row.id,

@@ -5,10 +5,11 @@ import { Random } from '../common/random';
 import { TesseraConfig } from '../config/config.schema';
 import type { UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { Database, Db } from '../persistence/database';
+import { CompiledInsert } from '../persistence/compiled-insert';
 import { DatabaseService } from '../persistence/database.service';
 import { mailDomain, parseMailbox, type Mailbox } from './mail-address';
 import type { MailReference } from './mail-delivery-listeners';
-import type { OutboxRow, OutboxStatus } from './mail.tables';
+import type { NewOutboxRow, OutboxRow, OutboxStatus } from './mail.tables';
 
 /** More distinct senders than configuration could name: stop remembering new ones. */
 const MAX_REMEMBERED_SENDERS = 64;
@@ -93,12 +94,25 @@ const MAX_KEY = 200;
  */
 @Injectable()
 export class OutboxService {
+  /** Compiled once: every invitation runs it (see CompiledInsert). */
+  private readonly insertRow: CompiledInsert<NewOutboxRow, Pick<OutboxRow, 'id' | 'message_id' | 'status'>>;
+
   constructor(
     private readonly database: DatabaseService,
     private readonly config: TesseraConfig,
     private readonly clock: Clock,
     private readonly random: Random,
-  ) {}
+  ) {
+    // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a failed
+    // statement would abort the caller's whole transaction.
+    this.insertRow = new CompiledInsert(database.db, (db, rows: NewOutboxRow[]) =>
+      db
+        .insertInto('mail_outbox')
+        .values(rows)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning(['id', 'message_id', 'status']),
+    );
+  }
 
   /** The `From` used when a message names none: `mail.from`, else no-reply at the public host. */
   get defaultFrom(): string {
@@ -133,11 +147,8 @@ export class OutboxService {
     // Stable across attempts, so a copy delivered twice after an ambiguous failure (the server
     // accepted, the reply was lost) is recognisable as the same message (RFC 5322 §3.6.4).
     const messageId = `<${id}@${mailDomain(sender!.address)}>`;
-    // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a failed
-    // statement would abort the caller's whole transaction.
-    const inserted = await executor
-      .insertInto('mail_outbox')
-      .values({
+    const [inserted] = await this.insertRow.execute(executor, [
+      {
         id,
         dedupe_key: message.dedupeKey,
         message_id: messageId,
@@ -159,10 +170,8 @@ export class OutboxService {
         sent_at: null,
         created_at: now,
         updated_at: now,
-      })
-      .onConflict((oc) => oc.column('dedupe_key').doNothing())
-      .returning(['id', 'message_id', 'status'])
-      .executeTakeFirst();
+      },
+    ]);
     if (inserted) return { id: inserted.id, messageId: inserted.message_id, status: inserted.status, created: true };
     const existing = await executor
       .selectFrom('mail_outbox')
