@@ -158,6 +158,15 @@ describe('MailTemplates', () => {
       expect(mail.text).toContain('8 janvier 2026');
     });
 
+    it('chooses locales from the folder as it is after a reload', () => {
+      const sut = templates({ templatesDir: dir });
+      expect(sut.render('invitation', ['ko', 'en'], context).locale).toBe('ko');
+      rmSync(join(dir, 'ko'), { recursive: true });
+      sut.load();
+      // The same request, answered before the reload: not from what was remembered then.
+      expect(sut.render('invitation', ['ko', 'en'], context).locale).toBe('en');
+    });
+
     it('may not print values unescaped in HTML', () => {
       writeFileSync(join(dir, 'en', 'invitation.html.hbs'), '<p>{{{inviteeName}}}</p>');
       expect(() => templates({ templatesDir: dir })).toThrow(/must not use \{\{\{/);

@@ -71,6 +71,8 @@ type Compiled = Record<Part, HandlebarsTemplateDelegate>;
 const LOCALE_TAG = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/;
 const TEMPLATE_NAME = /^[a-z][a-z0-9-]*$/;
 const FALLBACK_LOCALE = 'en';
+/** Distinct requested-locale lists remembered (see `MailTemplates.resolve`). */
+const MAX_RESOLVED = 256;
 
 /** A broken template folder: an operator's problem, reported at start with the file named. */
 export class MailTemplateError extends Error {
@@ -139,6 +141,7 @@ export class MailTemplates implements OnModuleInit {
       }
     }
     this.templates = templates;
+    this.resolved.clear();
   }
 
   /** Locales that have `name`, e.g. `['en', 'ko']`. */
@@ -191,7 +194,25 @@ export class MailTemplates implements OnModuleInit {
     };
   }
 
+  /**
+   * Which templates a list of requested locales ends up with depends only on that list and the
+   * folder: remembered, since finding out asks Intl about each tag (as costly as formatting the
+   * date). Requests name a few locales (the supported ones, the relying parties' defaults);
+   * past the bound, answers are computed and not kept.
+   */
+  private readonly resolved = new Map<string, { locale: string; formatLocale: string }>();
+
   private resolve(name: string, requested: string[]): { locale: string; formatLocale: string } {
+    const key = JSON.stringify([name, requested]);
+    let found = this.resolved.get(key);
+    if (!found) {
+      found = this.findLocale(name, requested);
+      if (this.resolved.size < MAX_RESOLVED) this.resolved.set(key, found);
+    }
+    return found;
+  }
+
+  private findLocale(name: string, requested: string[]): { locale: string; formatLocale: string } {
     for (const tag of requested) {
       const normalized = tag.trim().toLowerCase().replace(/_/g, '-');
       if (!LOCALE_TAG.test(normalized)) continue;
