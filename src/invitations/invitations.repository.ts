@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type Expression, type ExpressionBuilder, type Insertable, type SqlBool } from 'kysely';
 import { CompiledInsert } from '../persistence/compiled-insert';
+import { GroupCommit } from '../persistence/group-commit';
 import { DatabaseService } from '../persistence/database.service';
 import type { Database, Db } from '../persistence/database';
 import type { InvitationStatus } from './invitation-status';
@@ -52,6 +53,7 @@ export class InvitationsRepository {
   private readonly insertInvitation: CompiledInsert<NewInvitationRow, { id: string }>;
   private readonly insertTokens: CompiledInsert<Insertable<InvitationTokensTable>, unknown>;
   private readonly insertEvents: CompiledInsert<Insertable<InvitationEventsTable>, unknown>;
+  private readonly groupCommit: GroupCommit;
 
   constructor(private readonly database: DatabaseService) {
     this.insertInvitation = new CompiledInsert(database.db, (db, rows: NewInvitationRow[]) =>
@@ -59,6 +61,15 @@ export class InvitationsRepository {
     );
     this.insertTokens = new CompiledInsert(database.db, (db, rows: Insertable<InvitationTokensTable>[]) => db.insertInto('invitation_tokens').values(rows));
     this.insertEvents = new CompiledInsert(database.db, (db, rows: Insertable<InvitationEventsTable>[]) => db.insertInto('invitation_events').values(rows));
+    this.groupCommit = new GroupCommit(database);
+  }
+
+  /**
+   * Runs `work` as a transaction of its own, committed together with the creations that arrive
+   * meanwhile (see GroupCommit): for the many small, independent writes of invitation creation.
+   */
+  inGroupCommit<T>(work: (trx: Db) => Promise<T>): Promise<T> {
+    return this.groupCommit.run(work);
   }
 
   get db(): Db {

@@ -171,7 +171,7 @@ export class InvitationsService {
     const staged = await this.stage(input, actor, options.fieldPrefix);
     return options.executor
       ? this.persist(options.executor, staged)
-      : this.repository.db.transaction().execute((trx) => this.persist(trx, staged));
+      : this.repository.inGroupCommit((trx) => this.persist(trx, staged));
   }
 
   /**
