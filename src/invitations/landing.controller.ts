@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/scopes';
@@ -6,7 +6,8 @@ import { RateLimit } from '../common/rate-limit';
 import { TesseraConfig } from '../config/config.schema';
 import type { Locale } from '../relying-parties/relying-parties.config';
 import { LandingCsrfService } from './landing-csrf.service';
-import { negotiateLocale, renderInvitationPage, renderStatusPage, STYLE_HASH, type StatusPageKind } from './landing.pages';
+import { LandingExceptionFilter } from './landing-exception.filter';
+import { landingPageHeaders, negotiateLocale, renderInvitationPage, renderStatusPage, type StatusPageKind } from './landing.pages';
 import type { RelyingParty } from '../relying-parties/relying-party';
 import type { InvitationRow } from './invitations.tables';
 import { LandingService } from './landing.service';
@@ -25,6 +26,8 @@ const STATUS_CODES: Record<StatusPageKind, number> = {
   redeemed: 410,
   forbidden: 403,
   unavailable: 409,
+  busy: 429,
+  failed: 500,
 };
 
 /**
@@ -35,6 +38,8 @@ const STATUS_CODES: Record<StatusPageKind, number> = {
 @Controller('invite')
 @Public()
 @RateLimit('public')
+// A refusal by the rate limit, a bad parameter or a failure of the service is a page too.
+@UseFilters(LandingExceptionFilter)
 export class LandingController {
   constructor(
     private readonly landing: LandingService,
@@ -122,30 +127,7 @@ export class LandingController {
     res.status(status).type('html').send(html);
   }
 
-  /**
-   * The code is in the URL, so nothing may cache the page or leak it in a Referer; the CSP
-   * allows the one hashed style block and a form posting here (and, since CSP3 `form-action`
-   * also governs the redirect that follows, to the relying party's sign-up origin).
-   */
   private secure(res: Response, formTarget?: string): void {
-    const self = new URL(this.config.publicUrl).origin;
-    const targets = ["'self'", self, ...(formTarget ? [safeOrigin(formTarget)] : [])].filter(Boolean).join(' ');
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
-    res.setHeader(
-      'Content-Security-Policy',
-      `default-src 'none'; style-src ${STYLE_HASH}; form-action ${targets}; frame-ancestors 'none'; base-uri 'none'`,
-    );
-  }
-}
-
-function safeOrigin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '';
+    for (const [name, value] of Object.entries(landingPageHeaders(this.config.publicUrl, formTarget))) res.setHeader(name, value);
   }
 }

@@ -9,7 +9,7 @@ import { INLINE_PAGE_STYLE, INLINE_PAGE_STYLE_HASH } from '../common/inline-page
  * English and Korean; the invitation's locale chooses, else the browser's Accept-Language.
  */
 
-export type StatusPageKind = 'unknown' | 'superseded' | 'expired' | 'revoked' | 'redeemed' | 'forbidden' | 'unavailable';
+export type StatusPageKind = 'unknown' | 'superseded' | 'expired' | 'revoked' | 'redeemed' | 'forbidden' | 'unavailable' | 'busy' | 'failed';
 
 interface Messages {
   inviteTitle: string;
@@ -69,6 +69,16 @@ const MESSAGES: Record<Locale, Messages> = {
         what: 'The invitation is valid, but the service cannot continue with it at the moment.',
         todo: 'Try again later, or contact the person who invited you.',
       },
+      busy: {
+        title: 'Too many attempts',
+        what: 'This page was requested too often from your network in a short time. Your invitation is not affected.',
+        todo: 'Wait a minute, then open the link in your invitation email again.',
+      },
+      failed: {
+        title: 'Something went wrong on our side',
+        what: 'The invitation page could not be shown because of a problem with the service. Your invitation is not affected.',
+        todo: 'Try again in a few minutes. If it keeps happening, contact the person who invited you.',
+      },
     },
   },
   ko: {
@@ -115,6 +125,16 @@ const MESSAGES: Record<Locale, Messages> = {
         title: '지금은 이 초대를 사용할 수 없습니다',
         what: '초대는 유효하지만 지금은 서비스가 처리할 수 없습니다.',
         todo: '잠시 후 다시 시도하거나 초대한 분께 문의하세요.',
+      },
+      busy: {
+        title: '요청이 너무 많습니다',
+        what: '짧은 시간에 사용자의 네트워크에서 이 페이지를 너무 자주 요청했습니다. 초대에는 영향이 없습니다.',
+        todo: '잠시 기다린 후 초대 이메일의 링크를 다시 여세요.',
+      },
+      failed: {
+        title: '서비스에 문제가 발생했습니다',
+        what: '서비스 문제로 초대 페이지를 표시하지 못했습니다. 초대에는 영향이 없습니다.',
+        todo: '몇 분 후 다시 시도하세요. 문제가 계속되면 초대한 분께 문의하세요.',
       },
     },
   },
@@ -216,6 +236,32 @@ export function renderStatusPage(kind: StatusPageKind, c: StatusPageContext): st
   };
   const content = STATUS({ what: message(s.what, values), whatToDo: m.whatToDo, todo: message(s.todo, values) });
   return LAYOUT({ lang: c.locale, title: Handlebars.escapeExpression(s.title), style: STYLE, content });
+}
+
+/**
+ * The code is in the URL, so nothing may cache the page or leak it in a Referer; the CSP
+ * allows the one hashed style block and a form posting here (and, since CSP3 `form-action`
+ * also governs the redirect that follows, to the relying party's sign-up origin).
+ */
+export function landingPageHeaders(publicUrl: string, formTarget?: string): Record<string, string> {
+  const self = new URL(publicUrl).origin;
+  const targets = ["'self'", self, ...(formTarget ? [safeOrigin(formTarget)] : [])].filter(Boolean).join(' ');
+  return {
+    'Cache-Control': 'no-store',
+    Pragma: 'no-cache',
+    'Referrer-Policy': 'no-referrer',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': `default-src 'none'; style-src ${STYLE_HASH}; form-action ${targets}; frame-ancestors 'none'; base-uri 'none'`,
+  };
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }
 
 /** Picks en or ko from an Accept-Language header (RFC 9110 §12.5.4), by quality. */

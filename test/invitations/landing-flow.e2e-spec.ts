@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import request from 'supertest';
 import { KeyStoreService } from '../../src/keys/key-store.service';
+import { LandingService } from '../../src/invitations/landing.service';
 import { AUTH, createInvitation, csrfOf, linkIn, startInvitationsApp, type InvitationsTestApp } from './support';
 
 describe('invitation by email, landing mode, RS256 (B2C)', () => {
@@ -172,5 +173,38 @@ describe('landing routes under the public rate limit', () => {
     const post = await request(t.url).post(`/invite/${code}/accept`).type('form').send({ csrf: 'x' });
     expect(post.status).toBe(429);
     await request(t.url).get('/api/invitations').set(AUTH).expect(200);
+  });
+
+  it('answers the refusal with a page in the invitee’s language, not the API’s JSON', async () => {
+    const res = await request(t.url).get(`/invite/${'D'.repeat(43)}`).set('Accept-Language', 'ko-KR,ko;q=0.9');
+    expect(res.status).toBe(429);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.text).toContain('<html lang="ko">');
+    expect(res.text).toContain('요청이 너무 많습니다');
+  });
+});
+
+describe('landing routes when the service fails', () => {
+  let t: InvitationsTestApp;
+  beforeAll(async () => {
+    t = await startInvitationsApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('shows a page saying so, in the invitee’s language, without the error’s details', async () => {
+    const landing = t.app.get(LandingService);
+    const failure = jest.spyOn(landing, 'open').mockRejectedValueOnce(new Error('SQLITE_IOERR: disk I/O error at /var/lib/tessera'));
+    const res = await request(t.url).get(`/invite/${'E'.repeat(43)}`).set('Accept-Language', 'en');
+    expect(failure).toHaveBeenCalled();
+    expect(res.status).toBe(500);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('Something went wrong on our side');
+    expect(res.text).not.toContain('SQLITE_IOERR');
+    expect(res.text).not.toContain('/var/lib/tessera');
   });
 });
