@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import type { Locale } from '../relying-parties/relying-parties.config';
 import { INLINE_PAGE_STYLE, INLINE_PAGE_STYLE_HASH } from '../common/inline-page-style';
+import { PRIVATE_PAGE_HEADERS } from '../common/page-headers';
 
 /**
  * The landing pages, server-rendered and usable without JavaScript. Handlebars escapes every
@@ -247,11 +248,7 @@ export function landingPageHeaders(publicUrl: string, formTarget?: string): Reco
   const self = new URL(publicUrl).origin;
   const targets = ["'self'", self, ...(formTarget ? [safeOrigin(formTarget)] : [])].filter(Boolean).join(' ');
   return {
-    'Cache-Control': 'no-store',
-    Pragma: 'no-cache',
-    'Referrer-Policy': 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
+    ...PRIVATE_PAGE_HEADERS,
     'Content-Security-Policy': `default-src 'none'; style-src ${STYLE_HASH}; form-action ${targets}; frame-ancestors 'none'; base-uri 'none'`,
   };
 }

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { Clock } from '../../common/clock';
 import { Random } from '../../common/random';
+import { PRIVATE_PAGE_HEADERS } from '../../common/page-headers';
 import { TesseraConfig } from '../../config/config.schema';
 import { JourneyCompletion, JourneyStarter, type AuthorizationRequest } from '../journeys.contracts';
 import { negotiateLocale, PAGE_MESSAGES, type ErrorPageKind } from '../pages/page.messages';
@@ -463,11 +464,7 @@ export class JourneyEngine extends JourneyStarter {
         target = '';
       }
     }
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('X-Frame-Options', 'DENY');
+    for (const [name, value] of Object.entries(PRIVATE_PAGE_HEADERS)) res.setHeader(name, value);
     res.setHeader('Content-Security-Policy', `default-src 'none'; style-src 'self'; form-action 'self' ${self}${target ? ` ${target}` : ''}; frame-ancestors 'none'; base-uri 'none'`);
   }
 

@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { negotiateLocale } from '../../invitations/landing.pages';
 import { cspHash, INLINE_PAGE_STYLE, INLINE_PAGE_STYLE_HASH } from '../../common/inline-page-style';
+import { PRIVATE_PAGE_HEADERS } from '../../common/page-headers';
 
 /**
  * The two pages of the protocol surface: the error page (when the client's redirect URI cannot
@@ -155,14 +156,7 @@ export function pageHeaders(formAction?: string): Record<string, string> {
     "frame-ancestors 'none'",
     "base-uri 'none'",
   ].join('; ');
-  return {
-    'Cache-Control': 'no-store',
-    Pragma: 'no-cache',
-    'Referrer-Policy': 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Content-Security-Policy': csp,
-  };
+  return { ...PRIVATE_PAGE_HEADERS, 'Content-Security-Policy': csp };
 }
 
 /** CSP source-expression for a redirect URI: its origin, or its scheme for an app's custom scheme. */
