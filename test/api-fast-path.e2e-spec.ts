@@ -69,29 +69,37 @@ describe('API fast path', () => {
     return { fast, express };
   }
 
+  /**
+   * A pair for the suite it is called in, and a watch on the access guard per test: only the
+   * Express path calls it.
+   */
+  function pairForSuite(onStart?: (apps: { fast: TestApp; express: TestApp }) => Promise<void>) {
+    const ctx = {} as { fast: TestApp; express: TestApp; guard: jest.SpyInstance };
+    beforeAll(async () => {
+      Object.assign(ctx, await pair());
+      await onStart?.(ctx);
+    });
+    afterAll(async () => {
+      await ctx.fast?.close();
+      await ctx.express?.close();
+    });
+    beforeEach(() => {
+      ctx.guard = jest.spyOn(AccessGuard.prototype, 'canActivate');
+    });
+    afterEach(() => ctx.guard.mockRestore());
+    return ctx;
+  }
+
   async function readOnlyKey(t: TestApp): Promise<string> {
     return (await t.app.get(ApiKeysService).create({ name: 'reader', scopes: ['invitations:read'] }, CLI_PRINCIPAL)).key;
   }
 
   describe('POST /api/hints/validate', () => {
-    let fast: TestApp;
-    let express: TestApp;
-    let guard: jest.SpyInstance;
     const keys: Record<'fast' | 'express', string> = { fast: '', express: '' };
-
-    beforeAll(async () => {
-      ({ fast, express } = await pair());
+    const apps = pairForSuite(async ({ fast, express }) => {
       keys.fast = await readOnlyKey(fast);
       keys.express = await readOnlyKey(express);
     });
-    afterAll(async () => {
-      await fast?.close();
-      await express?.close();
-    });
-    beforeEach(() => {
-      guard = jest.spyOn(AccessGuard.prototype, 'canActivate');
-    });
-    afterEach(() => guard.mockRestore());
 
     const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
     const json = { 'content-type': 'application/json', ...admin };
@@ -120,18 +128,18 @@ describe('API fast path', () => {
     it.each(cases)('answers %s exactly as the Express path does', async (name, headersFor, makeBody) => {
       const body = await makeBody();
       const path = name.includes('query string') ? '/api/hints/validate?trace=1' : '/api/hints/validate';
-      const viaFast = await exchange(fast.url, path, headersFor(keys.fast), body);
-      expect(guard).not.toHaveBeenCalled();
-      const viaExpress = await exchange(express.url, path, headersFor(keys.express), body);
+      const viaFast = await exchange(apps.fast.url, path, headersFor(keys.fast), body);
+      expect(apps.guard).not.toHaveBeenCalled();
+      const viaExpress = await exchange(apps.express.url, path, headersFor(keys.express), body);
       // A body the parser refuses never reaches the guards on the Express path; the fast path
       // shows itself there by counting the answer under its route (Express cannot tell the route
       // of a request it refused before routing, and counts it as unmatched).
       if (PARSER_REFUSALS.some((refusal) => name.includes(refusal))) {
-        expect(guard).not.toHaveBeenCalled();
-        const metrics = await (await fetch(`${fast.url}/metrics`)).text();
+        expect(apps.guard).not.toHaveBeenCalled();
+        const metrics = await (await fetch(`${apps.fast.url}/metrics`)).text();
         expect(metrics).toContain(`route="/api/hints/validate",status="${viaFast.status}"`);
       } else {
-        expect(guard).toHaveBeenCalled();
+        expect(apps.guard).toHaveBeenCalled();
       }
       expect(comparable(viaFast)).toEqual(comparable(viaExpress));
       // Not vacuous: the answers carry what each case is about.
@@ -152,30 +160,16 @@ describe('API fast path', () => {
 
     it('leaves other bodies, methods and spellings of the path to Express', async () => {
       const token = await hint();
-      const form = await exchange(fast.url, '/api/hints/validate', { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, `profile=partner&id_token_hint=${token}`);
+      const form = await exchange(apps.fast.url, '/api/hints/validate', { ...admin, 'content-type': 'application/x-www-form-urlencoded' }, `profile=partner&id_token_hint=${token}`);
       expect(form.status).toBe(200);
-      const slash = await exchange(fast.url, '/api/hints/validate/', json, JSON.stringify({ profile: 'partner', id_token_hint: token }));
+      const slash = await exchange(apps.fast.url, '/api/hints/validate/', json, JSON.stringify({ profile: 'partner', id_token_hint: token }));
       expect(slash.status).toBe(200);
-      expect(guard).toHaveBeenCalledTimes(2);
+      expect(apps.guard).toHaveBeenCalledTimes(2);
     });
   });
 
   describe('POST /api/invitations', () => {
-    let fast: TestApp;
-    let express: TestApp;
-    let guard: jest.SpyInstance;
-
-    beforeAll(async () => {
-      ({ fast, express } = await pair());
-    });
-    afterAll(async () => {
-      await fast?.close();
-      await express?.close();
-    });
-    beforeEach(() => {
-      guard = jest.spyOn(AccessGuard.prototype, 'canActivate');
-    });
-    afterEach(() => guard.mockRestore());
+    const apps = pairForSuite();
 
     const json = { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` };
     // Ids, codes, links and times differ between any two creations; their shape must not.
@@ -195,10 +189,10 @@ describe('API fast path', () => {
       ['a registered claim name', { email: 'bob@example.com', relyingParty: 'contoso', claims: { iss: 'x' } }, 400],
       ['a lifetime over the cap', { email: 'bob@example.com', relyingParty: 'contoso', expiresIn: 10 * 365 * 24 * 3600 }, 400],
     ])('answers %s exactly as the Express path does', async (_name, body, status) => {
-      const viaFast = await exchange(fast.url, '/api/invitations', json, JSON.stringify(body));
-      expect(guard).not.toHaveBeenCalled();
-      const viaExpress = await exchange(express.url, '/api/invitations', json, JSON.stringify(body));
-      expect(guard).toHaveBeenCalled();
+      const viaFast = await exchange(apps.fast.url, '/api/invitations', json, JSON.stringify(body));
+      expect(apps.guard).not.toHaveBeenCalled();
+      const viaExpress = await exchange(apps.express.url, '/api/invitations', json, JSON.stringify(body));
+      expect(apps.guard).toHaveBeenCalled();
       expect(viaFast.status).toBe(status);
       // The ETag and length follow the body, which differs in its ids: compared through the body.
       const strip = ({ etag: _etag, 'content-length': _length, ...headers }: Answer['headers']) => headers;
@@ -208,10 +202,10 @@ describe('API fast path', () => {
     });
 
     it('records the invitation and queues its email on the fast path as on the other', async () => {
-      const created = await exchange(fast.url, '/api/invitations', json, JSON.stringify({ email: 'carol@example.com', relyingParty: 'contoso' }));
+      const created = await exchange(apps.fast.url, '/api/invitations', json, JSON.stringify({ email: 'carol@example.com', relyingParty: 'contoso' }));
       expect(created.status).toBe(201);
       const invitation = JSON.parse(created.body) as { id: string };
-      const detail = await fetch(`${fast.url}/api/invitations/${invitation.id}`, { headers: { authorization: json.authorization } });
+      const detail = await fetch(`${apps.fast.url}/api/invitations/${invitation.id}`, { headers: { authorization: json.authorization } });
       const events = ((await detail.json()) as { events: { type: string; actor: string }[] }).events;
       expect(events.map((e) => [e.type, e.actor])).toEqual([
         ['created', 'env'],
