@@ -1,9 +1,14 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachePreparedStatements, DatabaseService, SQLITE_WAL_AUTOCHECKPOINT_PAGES } from './database.service';
+import {
+  cachePreparedStatements,
+  DatabaseService,
+  SQLITE_WAL_AUTOCHECKPOINT_PAGES,
+  SQLITE_WAL_BACKSTOP_PAGES,
+} from './database.service';
 
 describe('cachePreparedStatements', () => {
   it('reuses one statement per SQL text and still answers correctly', () => {
@@ -44,19 +49,48 @@ describe('cachePreparedStatements', () => {
 });
 
 describe('DatabaseService on SQLite', () => {
-  it('writes ahead with synchronous=NORMAL and checkpoints every SQLITE_WAL_AUTOCHECKPOINT_PAGES pages', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tessera-db-'));
+  let dir: string;
+
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tessera-db-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const pragma = async (sut: DatabaseService, name: string) =>
+    (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(sut.db)).rows[0][name];
+
+  it('writes ahead with synchronous=NORMAL and leaves checkpoints to a worker, with a backstop', async () => {
     const sut = new DatabaseService({ url: join(dir, 'test.sqlite') });
     try {
-      const pragma = async (name: string) => (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(sut.db)).rows[0][name];
-      expect(await pragma('journal_mode')).toBe('wal');
-      expect(await pragma('synchronous')).toBe(1); // NORMAL
-      expect(await pragma('foreign_keys')).toBe(1);
-      expect(await pragma('wal_autocheckpoint')).toBe(SQLITE_WAL_AUTOCHECKPOINT_PAGES);
+      expect(await pragma(sut, 'journal_mode')).toBe('wal');
+      expect(await pragma(sut, 'synchronous')).toBe(1); // NORMAL
+      expect(await pragma(sut, 'foreign_keys')).toBe(1);
+      expect(sut.sqliteCheckpointer?.running).toBe(true);
+      expect(await pragma(sut, 'wal_autocheckpoint')).toBe(SQLITE_WAL_BACKSTOP_PAGES);
+      expect(SQLITE_WAL_BACKSTOP_PAGES).toBeGreaterThan(SQLITE_WAL_AUTOCHECKPOINT_PAGES);
       expect(SQLITE_WAL_AUTOCHECKPOINT_PAGES).toBeGreaterThan(1000);
     } finally {
       await sut.db.destroy();
-      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops the checkpointer on destroy, before the connection that then removes the WAL', async () => {
+    const file = join(dir, 'test.sqlite');
+    const sut = new DatabaseService({ url: file });
+    await sut.migrate();
+    const checkpointer = sut.sqliteCheckpointer!;
+    await checkpointer.ready;
+    expect(existsSync(`${file}-wal`)).toBe(true);
+    await sut.onApplicationShutdown();
+    expect(checkpointer.running).toBe(false);
+    expect(existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it('starts no checkpointer for an in-memory database', async () => {
+    const sut = new DatabaseService({ url: ':memory:' });
+    try {
+      await sut.ping();
+      expect(sut.sqliteCheckpointer).toBeUndefined();
+    } finally {
+      await sut.db.destroy();
     }
   });
 });
