@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { DatabaseService } from '../src/persistence/database.service';
+import { DatabaseService } from '../src/persistence/database.service';
 import { startTestApp, TEST_ADMIN_KEY, type TestApp } from './utils/app';
 
 /** The value of one sample line of a Prometheus text exposition, or undefined. */
@@ -66,6 +67,18 @@ describe('operations endpoints', () => {
       expect(sample(text, 'http_requests_total', { method: 'POST', route: '<unmatched>', status: '400' })).toBe(1);
       expect(text).not.toContain('/no/such/thing/42');
       expect(sample(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/api/api-keys', status: '401' })).toBe(1);
+    });
+
+    it('shows the SQLite WAL checkpointer: running, its passes, and the WAL it leaves', async () => {
+      await request(t.url).post('/api/api-keys').set('Authorization', `Bearer ${TEST_ADMIN_KEY}`).send({ name: 'metrics', scopes: ['keys:read'] }).expect(201);
+      const checkpointer = t.app.get(DatabaseService).sqliteCheckpointer;
+      expect(checkpointer?.running).toBe(true);
+      await checkpointer!.checkpointNow();
+      const text = (await request(t.url).get('/metrics').expect(200)).text;
+      expect(text).toMatch(/^tessera_sqlite_checkpointer_up 1$/m);
+      expect(Number(/^tessera_sqlite_checkpoint_passes_total (\d+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(text).toMatch(/^tessera_sqlite_checkpoint_frames_total \d+$/m);
+      expect(text).toMatch(/^tessera_sqlite_wal_frames \d+$/m);
     });
 
     it('keeps a registry per application, so a second app in the same process starts and counts on its own', async () => {

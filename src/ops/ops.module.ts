@@ -3,6 +3,7 @@ import { DiscoveryModule as NestDiscoveryModule, MetadataScanner } from '@nestjs
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 import { MetricsController } from './metrics.controller';
+import { DatabaseMetrics } from './database-metrics';
 import { MetricsService } from './metrics.service';
 import { RouteCatalog } from './route-catalog.service';
 
@@ -15,7 +16,7 @@ import { RouteCatalog } from './route-catalog.service';
 @Module({
   imports: [NestDiscoveryModule],
   controllers: [HealthController, MetricsController],
-  providers: [HealthService, MetricsService, RouteCatalog, MetadataScanner],
+  providers: [HealthService, MetricsService, DatabaseMetrics, RouteCatalog, MetadataScanner],
   exports: [MetricsService, RouteCatalog],
 })
 export class OpsModule {}
