@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { DatabaseService } from '../src/persistence/database.service';
-import { DatabaseService } from '../src/persistence/database.service';
 import { startTestApp, TEST_ADMIN_KEY, type TestApp } from './utils/app';
 
 /** The value of one sample line of a Prometheus text exposition, or undefined. */
