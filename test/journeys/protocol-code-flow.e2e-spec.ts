@@ -297,7 +297,7 @@ describe('journeys protocol: token endpoint input', () => {
     expect(await res.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('refuses a JSON body and repeated parameters', async () => {
+  it('refuses a JSON body, repeated parameters and a NUL character', async () => {
     const json = await fetch(`${t.url}/${POLICY_ID}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -311,6 +311,13 @@ describe('journeys protocol: token endpoint input', () => {
       body: 'grant_type=authorization_code&code=a&code=b&client_id=spa-client',
     });
     expect(await repeated.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/code parameter is given more than once/) as unknown });
+    const nul = await fetch(`${t.url}/${POLICY_ID}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code&code=a%00b&client_id=spa-client',
+    });
+    expect(nul.status).toBe(400);
+    expect(await nul.json()).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/code parameter contains a NUL character/) as unknown });
   });
 
   it('refuses two client authentication methods at once', async () => {

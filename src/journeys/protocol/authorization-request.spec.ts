@@ -274,6 +274,12 @@ describe('validateAuthorizationRequest', () => {
       expectRedirect(validate(codeRequest({ nonce: 'n'.repeat(1025) })), 'invalid_request', /nonce parameter is longer than 1024/);
     });
 
+    it('refuses a NUL character in any parameter, since nonce and scope are stored with the code', () => {
+      expectRedirect(validate(codeRequest({ nonce: 'n\u0000once' })), 'invalid_request', /nonce parameter contains a NUL character/);
+      expectRedirect(validate(codeRequest({ scope: 'openid\u0000' })), 'invalid_request', /scope parameter contains a NUL character/);
+      expectRedirect(validate(codeRequest({ login_hint: '\u0000' })), 'invalid_request', /login_hint parameter contains a NUL character/);
+    });
+
     it('bounds parameters named like Object.prototype members by the default limit too', () => {
       expectRedirect(validate(codeRequest({ toString: 'x'.repeat(2049) })), 'invalid_request', /toString parameter is longer than 2048/);
       expectRedirect(validate(codeRequest({ constructor: 'x'.repeat(2049) })), 'invalid_request', /constructor parameter is longer than 2048/);

@@ -166,6 +166,9 @@ export function validateAuthorizationRequest(
     // Own properties only: `toString` or `constructor` would otherwise find Object.prototype's and escape every bound.
     const limit = Object.hasOwn(PARAMETER_LIMITS, name) ? PARAMETER_LIMITS[name as keyof typeof PARAMETER_LIMITS] : PARAMETER_LIMITS.default;
     if (value.length > limit) return redirect('invalid_request', `The ${name} parameter is longer than ${limit} characters.`);
+    // Some parameters (nonce, scope) are stored with the authorization code, and PostgreSQL text
+    // cannot hold U+0000 (SQLSTATE 22021): refused here, not as a 500 at the end of the journey.
+    if (value.includes('\u0000')) return redirect('invalid_request', `The ${name} parameter contains a NUL character (U+0000).`);
   }
 
   if (!values.response_type) return redirect('invalid_request', 'The request does not contain a response_type parameter.');

@@ -37,6 +37,8 @@ function singleValued(body: Record<string, unknown>): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) {
     if (typeof value === 'string') {
+      // PostgreSQL text cannot hold U+0000 (SQLSTATE 22021): a 400, not a failed lookup.
+      if (value.includes('\u0000')) throw new OAuthError('invalid_request', `The ${name} parameter contains a NUL character (U+0000).`);
       if (value !== '') values[name] = value;
     } else {
       throw new OAuthError('invalid_request', `The ${name} parameter is given more than once.`);
