@@ -44,6 +44,40 @@ describe('loadConfig', () => {
     expect(config.discovery.maxAgeSeconds).toBe(60);
   });
 
+  it('takes mail sender, metrics token, proxy trust and the rate-limit switch from the environment too', () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'tessera.yaml'), 'mail:\n  workerEnabled: false\nrateLimits:\n  admin:\n    limit: 5\n');
+    const { config } = loadConfig({
+      env: {
+        MAIL_FROM: 'Invitations <invitations@example.com>',
+        METRICS_BEARER_TOKEN: 'a-long-random-scrape-token',
+        TRUST_PROXY: '1',
+        RATE_LIMITS_ENABLED: 'false',
+      },
+      cwd,
+    });
+    expect(config.mail.from).toBe('Invitations <invitations@example.com>');
+    expect(config.mail.workerEnabled).toBe(false);
+    expect(config.metrics.bearerToken).toBe('a-long-random-scrape-token');
+    expect(config.trustProxy).toBe(1);
+    expect(config.rateLimits.enabled).toBe(false);
+    expect(config.rateLimits.admin.limit).toBe(5);
+    expect(loadConfig({ env: { TRUST_PROXY: 'loopback, 10.0.0.0/8' }, cwd: tempDir() }).config.trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({ env: { TRUST_PROXY: 'true' }, cwd: tempDir() }).config.trustProxy).toBe(true);
+  });
+
+  it('names the setting of a bad value given through the environment', () => {
+    let error: unknown;
+    try {
+      loadConfig({ env: { RATE_LIMITS_ENABLED: 'sometimes', TRUST_PROXY: 'not an address', METRICS_BEARER_TOKEN: 'short' }, cwd: tempDir() });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const fields = (error as ConfigError).problems.map((p) => p.field);
+    expect(fields).toEqual(expect.arrayContaining(['rateLimits.enabled', 'trustProxy', 'metrics.bearerToken']));
+  });
+
   it('names every bad field in one error', () => {
     const cwd = tempDir();
     const file = join(cwd, 'custom.yaml');

@@ -21,7 +21,25 @@ const ENV: Record<string, { field: keyof TesseraConfig | string; parse?: (v: str
   SMTP_URL: { field: 'smtpUrl' },
   KEYSTORE_PASSPHRASE: { field: 'keystorePassphrase' },
   LOG_LEVEL: { field: 'logging.level' },
+  // Settings operators commonly keep out of files (container platforms, secrets managers).
+  MAIL_FROM: { field: 'mail.from' },
+  METRICS_BEARER_TOKEN: { field: 'metrics.bearerToken' },
+  TRUST_PROXY: { field: 'trustProxy', parse: parseTrustProxy },
+  RATE_LIMITS_ENABLED: { field: 'rateLimits.enabled', parse: parseBoolean },
 };
+
+/** `true`/`false` as booleans; anything else is left for validation to name. */
+function parseBoolean(value: string): unknown {
+  const v = value.trim().toLowerCase();
+  return v === 'true' ? true : v === 'false' ? false : value;
+}
+
+/** As Express reads `trust proxy`: a boolean, a hop count, or a list of addresses and names. */
+function parseTrustProxy(value: string): unknown {
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  return parseBoolean(v);
+}
 
 export interface LoadedConfig {
   config: TesseraConfig;
