@@ -1,5 +1,6 @@
-import { ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { ValidationError, ValidationPipe, type ArgumentMetadata, type ValidationPipeOptions } from '@nestjs/common';
 import { FieldProblem, InvalidRequestError } from './errors';
+import { bodyShortcutFor } from './validation-shortcut';
 
 /** Flattens class-validator errors into `{field, problem}` with dotted/indexed paths. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
@@ -18,23 +19,43 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   return out;
 }
 
-/** The request-body pipe: unknown properties are refused, every problem is named at once. */
-export function createValidationPipe(): ValidationPipe {
-  return new RequestValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    exceptionFactory: (errors) => InvalidRequestError.fields(flattenValidationErrors(errors)),
-  });
+/**
+ * The request-body pipe: unknown properties are refused, every problem is named at once.
+ * `shortcuts: false` leaves out the body shortcut (tests compare the two).
+ */
+export function createValidationPipe(options: { shortcuts?: boolean } = {}): ValidationPipe {
+  return new RequestValidationPipe(
+    {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => InvalidRequestError.fields(flattenValidationErrors(errors)),
+    },
+    options.shortcuts ?? true,
+  );
 }
 
 /**
  * ValidationPipe, plus one refusal for every path parameter, query parameter and body field:
  * U+0000. PostgreSQL text cannot hold it (SQLSTATE 22021), so a `%00` in an id would otherwise
  * reach the database and fail there as a 500 instead of a 400 naming the field.
+ *
+ * A body the pipe would accept as it is skips the pipe's own work when the DTO allows it (see
+ * `validation-shortcut.ts`); everything else, every refusal included, goes through the pipe.
  */
 class RequestValidationPipe extends ValidationPipe {
+  constructor(
+    options: ValidationPipeOptions,
+    private readonly shortcuts: boolean,
+  ) {
+    super(options);
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (this.shortcuts && metadata.type === 'body' && typeof metadata.metatype === 'function') {
+      const accepted = bodyShortcutFor(metadata.metatype as new () => object)?.(value);
+      if (accepted !== undefined) return accepted;
+    }
     if (metadata.type !== 'custom') {
       const field = nulField(value, metadata.data ?? '');
       if (field !== undefined) throw InvalidRequestError.field(field || metadata.type, 'must not contain a NUL character (U+0000)');
