@@ -1,4 +1,4 @@
-import { bearerToken, constantTimeEqual, displayPrefix, formatApiKey, hashApiKey, hashesEqual, parseApiKey } from './api-key-format';
+import { bearerToken, constantTimeEqual, displayPrefix, formatApiKey, apiKeyDigest, digestsEqual, hashApiKey, parseApiKey } from './api-key-format';
 
 describe('api-key-format', () => {
   const id = '0123456789abcdef';
@@ -30,10 +30,12 @@ describe('api-key-format', () => {
 
   it('compares hashes and strings in constant time without throwing on length differences', () => {
     const h = hashApiKey('x');
-    expect(hashesEqual(h, hashApiKey('x'))).toBe(true);
-    expect(hashesEqual(h, hashApiKey('y'))).toBe(false);
-    expect(hashesEqual(h, 'abcd')).toBe(false);
-    expect(hashesEqual('', '')).toBe(false);
+    expect(digestsEqual(h, apiKeyDigest('x'))).toBe(true);
+    expect(digestsEqual(Buffer.from(h, 'hex'), apiKeyDigest('x'))).toBe(true);
+    expect(apiKeyDigest('x').toString('hex')).toBe(h);
+    expect(digestsEqual(h, apiKeyDigest('y'))).toBe(false);
+    expect(digestsEqual(h, Buffer.from('abcd', 'hex'))).toBe(false);
+    expect(digestsEqual('', Buffer.alloc(0))).toBe(false);
     expect(constantTimeEqual('same', 'same')).toBe(true);
     expect(constantTimeEqual('same', 'same but longer')).toBe(false);
   });

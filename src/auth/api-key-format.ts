@@ -43,7 +43,12 @@ export function parseApiKey(value: string): ParsedApiKey | null {
  * Hashing the whole key (id included) binds a stored hash to its row.
  */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return apiKeyDigest(key).toString('hex');
+}
+
+/** `hashApiKey` as bytes: what a presented key is compared by, without a hex round trip per request. */
+export function apiKeyDigest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
 }
 
 /**
@@ -57,11 +62,13 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(da, db);
 }
 
-/** Constant-time comparison of two hex digests as produced by `hashApiKey`. */
-export function hashesEqual(expectedHex: string, actualHex: string): boolean {
-  const a = Buffer.from(expectedHex, 'hex');
-  const b = Buffer.from(actualHex, 'hex');
-  return a.length === b.length && a.length > 0 && timingSafeEqual(a, b);
+/**
+ * Constant-time comparison of a stored digest (hex as `hashApiKey` writes it, or its bytes) with
+ * a presented key's `apiKeyDigest`.
+ */
+export function digestsEqual(expected: string | Buffer, actual: Buffer): boolean {
+  const a = typeof expected === 'string' ? Buffer.from(expected, 'hex') : expected;
+  return a.length === actual.length && a.length > 0 && timingSafeEqual(a, actual);
 }
 
 /**

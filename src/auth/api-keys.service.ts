@@ -8,8 +8,9 @@ import {
   API_KEY_SECRET_BYTES,
   displayPrefix,
   formatApiKey,
+  apiKeyDigest,
+  digestsEqual,
   hashApiKey,
-  hashesEqual,
   parseApiKey,
 } from './api-key-format';
 import { ApiKeysRepository, type ApiKeyRecord } from './api-keys.repository';
@@ -51,7 +52,7 @@ const ID_BYTES = 8;
 export class ApiKeysService {
   private readonly logger = new Logger('ApiKeys');
   /** SHA-256 of TESSERA_ADMIN_API_KEY, computed once rather than on every request. */
-  private environmentKey?: { key: string; hash: string };
+  private environmentKey?: { key: string; hash: Buffer };
 
   constructor(
     private readonly repository: ApiKeysRepository,
@@ -117,24 +118,24 @@ export class ApiKeysService {
    */
   async authenticate(presented: string): Promise<Principal | null> {
     // One digest of the presented key serves both comparisons, each in constant time.
-    const presentedHash = hashApiKey(presented);
+    const presentedHash = apiKeyDigest(presented);
     const environmentKeyHash = this.environmentKeyHash();
-    if (environmentKeyHash && hashesEqual(environmentKeyHash, presentedHash)) {
+    if (environmentKeyHash && digestsEqual(environmentKeyHash, presentedHash)) {
       return { ...ENVIRONMENT_PRINCIPAL, scopes: [...ENVIRONMENT_PRINCIPAL.scopes] };
     }
     const parsed = parseApiKey(presented);
     if (!parsed) return null;
     const record = await this.repository.findById(parsed.id);
-    if (!record || !hashesEqual(record.keyHash, presentedHash) || record.revokedAt) return null;
+    if (!record || !digestsEqual(record.keyHash, presentedHash) || record.revokedAt) return null;
     const now = this.clock.now();
     await this.repository.touch(record.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS));
     return { keyId: record.id, name: record.name, scopes: record.scopes };
   }
 
-  private environmentKeyHash(): string | undefined {
+  private environmentKeyHash(): Buffer | undefined {
     const key = this.config.adminApiKey;
     if (!key) return undefined;
-    if (this.environmentKey?.key !== key) this.environmentKey = { key, hash: hashApiKey(key) };
+    if (this.environmentKey?.key !== key) this.environmentKey = { key, hash: apiKeyDigest(key) };
     return this.environmentKey.hash;
   }
 
