@@ -1,11 +1,11 @@
 // Jest runs TypeScript through swc (no type-check: `npm run typecheck` does that).
-// jose and openid-client are ESM-only, so they are transformed too instead of ignored.
+// jose, openid-client and uuid are ESM-only, so they are transformed too instead of ignored.
 const fs = require('node:fs');
 const swc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swc.$schema;
 swc.jsc.parser = { syntax: 'typescript', decorators: true };
 
-const esmOnly = ['jose', 'openid-client', 'oauth4webapi'];
+const esmOnly = ['jose', 'openid-client', 'oauth4webapi', 'uuid'];
 const common = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { ...swc, swcrc: false }] },
   transformIgnorePatterns: [`node_modules/(?!(${esmOnly.join('|')})/)`],

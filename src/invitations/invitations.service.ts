@@ -249,7 +249,7 @@ export class InvitationsService {
 
   private newRow(prepared: PreparedInvitation, actor: string, now: number): NewInvitationRow {
     return {
-      id: this.random.uuid(),
+      id: this.random.timeOrderedUuid(),
       email: prepared.email,
       name: prepared.name ?? null,
       inviter_name: prepared.inviterName ?? null,
@@ -260,7 +260,7 @@ export class InvitationsService {
       created_at: now,
       expires_at: now + prepared.lifetimeSeconds * 1000,
       status: 'pending',
-      current_jti: this.random.uuid(),
+      current_jti: this.random.timeOrderedUuid(),
       code_hash: null,
       version: 1,
       opened_at: null,
@@ -293,7 +293,7 @@ export class InvitationsService {
 
     const expiresAt =
       lifetime !== undefined ? now + lifetime * 1000 : status === 'expired' ? now + rp.invitationLifetimeSeconds * 1000 : current.expires_at;
-    const jti = this.random.uuid();
+    const jti = this.random.timeOrderedUuid();
     const issued = await this.issueLink({ ...hintSource(current), jti, expiresAt, locale }, rp);
 
     const updated = await this.repository.db.transaction().execute(async (trx) => {

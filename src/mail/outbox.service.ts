@@ -143,7 +143,7 @@ export class OutboxService {
     const sender = this.sender(from);
     this.validate(message, sender);
     const now = this.clock.now().getTime();
-    const id = this.random.uuid();
+    const id = this.random.timeOrderedUuid();
     // Stable across attempts, so a copy delivered twice after an ambiguous failure (the server
     // accepted, the reply was lost) is recognisable as the same message (RFC 5322 §3.6.4).
     const messageId = `<${id}@${mailDomain(sender!.address)}>`;
