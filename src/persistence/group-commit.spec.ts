@@ -74,6 +74,16 @@ describeEachDialect('GroupCommit', (dialect) => {
       expect(await names()).toEqual(['after', 'first']);
     });
 
+    it('runs the units queued in one turn of the event loop in one transaction', async () => {
+      // As requests completing in the same poll phase queue theirs: better-sqlite3 is synchronous,
+      // so without the wait for the turn to end the first unit would commit alone.
+      await Promise.all(['t1', 't2', 't3'].map((name) => sut.run((trx) => insert(trx, name))));
+      expect(sut.transactions).toBe(1);
+      await sut.run((trx) => insert(trx, 'alone'));
+      expect(sut.transactions).toBe(2);
+      expect(await names()).toEqual(['alone', 't1', 't2', 't3']);
+    });
+
     it('runs the units that arrive during a commit in one transaction', async () => {
       const first = blocker('first');
       await first.running;

@@ -12,14 +12,17 @@ interface Pending {
 export const GROUP_COMMIT_MAX_UNITS = 32;
 
 /**
- * Group commit for SQLite: units of work that arrive while a commit is under way are run
- * together in the next transaction, each inside its own savepoint, and committed once.
+ * Group commit for SQLite: units of work queued in the same turn of the event loop, or while a
+ * commit is under way, are run together in one transaction, each inside its own savepoint, and
+ * committed once.
  *
  * Why: SQLite has one writer and Tessera one connection, so concurrent writes queue anyway; what
  * each separate transaction adds is its commit — writing every page it touched to the WAL again
  * (the b-tree pages several small inserts share are written once per commit, not once per
  * insert) and its share of checkpoints. Under concurrent load a batch of a few units costs
- * little more than one.
+ * little more than one, provided their rows share pages: hence time-ordered keys
+ * (`Random.timeOrderedUuid`) for the rows written this way. Measured over HTTP on a 2-core
+ * machine, the two together took invitation creation from ~800 to ~740 µs of main-thread time.
  *
  * Each unit keeps the meaning of a transaction of its own: a unit that throws is rolled back to
  * its savepoint (https://sqlite.org/lang_savepoint.html) and rejected with its own error, while
@@ -45,12 +48,17 @@ export class GroupCommit {
     if (this.database.dialect !== 'sqlite') return this.database.db.transaction().execute(work);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (this.draining) return;
+      this.draining = true;
+      // better-sqlite3 is synchronous, so a drain started at once would finish within the
+      // current callback and every unit would commit alone. Requests (and the signatures they
+      // wait for) complete in the event loop's poll phase; setImmediate runs right after it, by
+      // when every unit that phase produced is queued.
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) await this.commit(this.queue.splice(0, GROUP_COMMIT_MAX_UNITS));
     } finally {
