@@ -34,6 +34,17 @@ class InheritedDto extends ValidateHintDto {
   extra!: string;
 }
 
+/** class-transformer skips a getter without a setter; assigning to it would throw. */
+class AccessorDto {
+  @IsString()
+  name!: string;
+
+  @Allow()
+  get shout(): string {
+    return this.name?.toUpperCase();
+  }
+}
+
 class NestedDto {
   @ValidateNested() @Type(() => ValidateHintDto)
   inner!: ValidateHintDto;
@@ -72,6 +83,7 @@ const DTOS = [
   [CreateInvitationDto, ['email', 'name', 'inviterName', 'claims', 'relyingParty', 'expiresIn', 'locale', 'send', 'supersede']],
   [OptionalRulesDto, ['nick', 'anything', 'letter']],
   [InheritedDto, ['profile', 'id_token_hint', 'extra']],
+  [AccessorDto, ['name', 'shout']],
 ] as const;
 const body = (metatype: new () => object): ArgumentMetadata => ({ type: 'body', metatype, data: undefined });
 

@@ -24,7 +24,8 @@ const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
  *   preparation (prototype keys stripped, array gaps closed, binary values refused, the NUL
  *   refusal) would leave it as it is;
  * - the instance is built by the same `plainToInstance` the pipe calls, with the same (default)
- *   options, so what the controller receives is the same object;
+ *   options, so what the controller receives is the same object (a flat body of primitives is
+ *   assigned to a new instance directly, which is what `plainToInstance` does with it);
  * - every property of that instance has a rule (`whitelist` + `forbidNonWhitelisted`), and every
  *   constraint of every property, run as class-validator runs it (the same constraint instance,
  *   the same arguments, the conditions first), answers `true` synchronously.
@@ -99,10 +100,11 @@ function compile(metatype: new () => object): BodyShortcut | undefined {
   }
   const properties = [...byProperty.values()];
   const targetName = metatype.name;
+  const assignable = assignsLikeTransformer(metatype, [...byProperty.keys()]);
 
   return (body) => {
     if (!isPlainJsonObject(body)) return undefined;
-    const entity = plainToInstance(metatype, body) as Record<string, unknown>;
+    const entity = (assignable && hasOnlyPrimitiveValues(body) ? assign(metatype, body) : plainToInstance(metatype, body)) as Record<string, unknown>;
     if (Object.getPrototypeOf(entity) !== metatype.prototype) return undefined;
     for (const key of Object.keys(entity)) if (!byProperty.has(key)) return undefined;
     for (const rules of properties) {
@@ -114,6 +116,38 @@ function compile(metatype: new () => object): BodyShortcut | undefined {
     }
     return entity;
   };
+}
+
+/**
+ * For a body of primitive values, what `plainToInstance` builds is a new instance with each value
+ * set as it is (no metadata, no implicit conversion: class-transformer returns primitives
+ * unchanged), provided it would not skip any of the properties: it leaves out keys that are
+ * accessors without a setter or methods on the prototype, or functions on a new instance.
+ */
+function assignsLikeTransformer(metatype: new () => object, properties: string[]): boolean {
+  if (metatype.length > 0) return false;
+  const probe = new metatype() as Record<string, unknown>;
+  return properties.every((name) => {
+    if (typeof probe[name] === 'function') return false;
+    for (let proto = metatype.prototype as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+      if (Object.getOwnPropertyDescriptor(proto, name)) return false;
+    }
+    return true;
+  });
+}
+
+function hasOnlyPrimitiveValues(body: Record<string, unknown>): boolean {
+  for (const key of Object.keys(body)) {
+    const value = body[key];
+    if (value !== null && typeof value === 'object') return false;
+  }
+  return true;
+}
+
+function assign(metatype: new () => object, body: Record<string, unknown>): object {
+  const entity = new metatype() as Record<string, unknown>;
+  for (const key of Object.keys(body)) entity[key] = body[key];
+  return entity;
 }
 
 /** The constraint instances class-validator would run for `metadata`; `undefined` if any may be asynchronous. */
