@@ -32,6 +32,16 @@ describe('MailTemplates', () => {
       expect(sut.locales('invitation')).toEqual(['en', 'ko']);
     });
 
+    it('writes each expiry for its own minute and locale, however often it is asked in a row', () => {
+      const at = (iso: string) => new Date(iso);
+      const written = (locale: string, expiresAt: Date) => sut.render('invitation', locale, { ...context, expiresAt }).text;
+      expect(written('en', at('2026-01-08T15:00:05Z'))).toContain('January 8, 2026 at 3:00 PM UTC');
+      expect(written('en', at('2026-01-08T15:00:59Z'))).toContain('January 8, 2026 at 3:00 PM UTC');
+      expect(written('ko', at('2026-01-08T15:00:30Z'))).not.toContain('January');
+      expect(written('en', at('2026-01-08T15:01:00Z'))).toContain('January 8, 2026 at 3:01 PM UTC');
+      expect(written('en', at('2026-01-08T15:00:10Z'))).toContain('January 8, 2026 at 3:00 PM UTC');
+    });
+
     it('render English: subject, one button, the raw link as text, the expiry in words', () => {
       const mail = sut.render('invitation', 'en', context);
 

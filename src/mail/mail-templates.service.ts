@@ -228,10 +228,17 @@ export class MailTemplates implements OnModuleInit {
     return { locale: FALLBACK_LOCALE, formatLocale: FALLBACK_LOCALE };
   }
 
-  // Building an Intl.DateTimeFormat costs far more than using one; keep one per locale.
+  // Building an Intl.DateTimeFormat costs far more than using one; keep one per locale. Using one
+  // (with a time zone name) still costs as much as the rest of a message's view: its output only
+  // changes with the minute, and invitations created together expire in the same minute, so the
+  // last answer per locale is kept too (the offsets of time zones in use today are whole minutes).
   private readonly dateFormats = new Map<string, Intl.DateTimeFormat>();
+  private readonly lastFormatted = new Map<string, { minute: number; text: string }>();
 
   private formatDate(date: Date, locale: string): string {
+    const minute = Math.floor(date.getTime() / 60_000);
+    const last = this.lastFormatted.get(locale);
+    if (last?.minute === minute) return last.text;
     let format = this.dateFormats.get(locale);
     if (!format) {
       format = new Intl.DateTimeFormat(locale, {
@@ -245,7 +252,10 @@ export class MailTemplates implements OnModuleInit {
       });
       this.dateFormats.set(locale, format);
     }
-    return format.format(date);
+    const text = format.format(date);
+    // Bounded like dateFormats: by the locales the templates resolve to.
+    this.lastFormatted.set(locale, { minute, text });
+    return text;
   }
 
   private compile(file: string, part: Part): HandlebarsTemplateDelegate {
