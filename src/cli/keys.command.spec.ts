@@ -47,6 +47,8 @@ describe('keys commands', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // Kids are RFC 7638 thumbprints, base64url: one in 64 begins with "-", which only an argument
+  // after "--" can be. The tests pass every kid that way, as the command help tells users to.
   async function run(...args: string[]): Promise<string> {
     out.length = 0;
     await buildProgram().parseAsync(['node', 'tessera', 'keys', ...args]);
@@ -86,11 +88,11 @@ describe('keys commands', () => {
     const next = kidOf(await run('rotate'));
     expect(next).not.toBe(first);
 
-    const early = await refusal('promote', next!);
+    const early = await refusal('promote', '--', next!);
     expect(early).toBeInstanceOf(ConflictError);
     expect(early.message).toMatch(/keys.minPublishedSecondsBeforePromotion = 3600\), or force it/);
 
-    expect(await run('promote', next!, '--force')).toMatch(/^state: +active$/m);
+    expect(await run('promote', '--force', '--', next!)).toMatch(/^state: +active$/m);
     const listed = JSON.parse(await run('list', '--json')) as { kid: string; state: string }[];
     expect(listed.map((k) => [k.kid, k.state]).sort()).toEqual(
       [
@@ -100,7 +102,7 @@ describe('keys commands', () => {
     );
 
     const third = kidOf(await run('generate'));
-    expect(await run('retire', third!)).toMatch(/^state: +retired$/m);
+    expect(await run('retire', '--', third!)).toMatch(/^state: +retired$/m);
   });
 
   it('exports a PFX (password from the environment) that openssl reads and that imports elsewhere under the same kid', async () => {
@@ -109,7 +111,7 @@ describe('keys commands', () => {
     const pfx = join(dir, 'signing.pfx');
     const cert = join(dir, 'signing.pem');
 
-    const written = await run('export', kid, '--out', pfx, '--password-env', 'PFX_PASSWORD', '--cert-out', cert);
+    const written = await run('export', '--out', pfx, '--password-env', 'PFX_PASSWORD', '--cert-out', cert, '--', kid);
     expect(written).toContain(`wrote ${pfx}`);
     expect(statSync(pfx).mode & 0o777).toBe(0o600);
     const text = execFileSync('/usr/bin/openssl', ['pkcs12', '-in', pfx, '-passin', 'env:P', '-nokeys'], { env: { P: 'export-password-1' }, encoding: 'utf8' });
@@ -117,7 +119,7 @@ describe('keys commands', () => {
       new X509Certificate(readFileSync(cert)).fingerprint256,
     );
 
-    const again = await refusal('export', kid, '--out', pfx, '--password-env', 'PFX_PASSWORD');
+    const again = await refusal('export', '--out', pfx, '--password-env', 'PFX_PASSWORD', '--', kid);
     expect(again.message).toMatch(/exists already; it is not overwritten/);
 
     const elsewhere = await createTestDatabase('sqlite');
@@ -133,10 +135,10 @@ describe('keys commands', () => {
 
   it('names what is missing instead of guessing', async () => {
     const kid = kidOf(await run('generate'))!;
-    expect((await refusal('export', kid, '--out', join(dir, 'x.pfx'), '--password-env', 'NOT_SET')).message).toBe(
+    expect((await refusal('export', '--out', join(dir, 'x.pfx'), '--password-env', 'NOT_SET', '--', kid)).message).toBe(
       '--password-env: the environment variable NOT_SET is not set',
     );
-    expect((await refusal('export', kid, '--out', join(dir, 'x.pfx'))).message).toMatch(/^--password-env: a password is required/);
+    expect((await refusal('export', '--out', join(dir, 'x.pfx'), '--', kid)).message).toMatch(/^--password-env: a password is required/);
     expect((await refusal('import', '--key', join(dir, 'missing.key'), '--cert', join(dir, 'missing.crt'))).message).toMatch(
       /^--key: cannot read .*missing.key: ENOENT/,
     );

@@ -10,6 +10,12 @@ import { withContext } from './cli-context';
  * store (the same ones the server uses). Passwords and secrets come from an environment variable
  * or stdin, never from argv, which any user can read in `ps`.
  */
+/**
+ * Kids are RFC 7638 thumbprints in base64url, so one in 64 begins with "-": like any operand that
+ * does, it must follow "--" (POSIX Utility Syntax Guideline 10), or it is read as an option.
+ */
+const KID_ARGUMENT = 'the key id (see keys list); one that begins with "-" goes after "--", e.g. keys retire -- -Abc…';
+
 export function registerKeyCommands(program: Command): void {
   const keys = program.command('keys').description('signing keys (RSA + X.509, lifecycle next → active → retired) and HS256 secrets');
 
@@ -76,7 +82,7 @@ export function registerKeyCommands(program: Command): void {
   keys
     .command('export')
     .description('write a key as a password-protected PFX (what B2C takes as an uploaded policy key) and/or its certificate as PEM')
-    .argument('<kid>', 'the key id (see keys list)')
+    .argument('<kid>', KID_ARGUMENT)
     .option('--out <file.pfx>', 'write the PFX here (mode 0600; an existing file is not overwritten)')
     .option('--password-env <VAR>', 'environment variable holding the PFX password')
     .option('--password-stdin', 'read the PFX password from the first line of stdin')
@@ -113,7 +119,7 @@ export function registerKeyCommands(program: Command): void {
   keys
     .command('promote')
     .description('make a next key the active one; the active key is retired and stays published for its retention')
-    .argument('<kid>', 'the key id (see keys list)')
+    .argument('<kid>', KID_ARGUMENT)
     .option('--force', 'promote even if the key has not been published for keys.minPublishedSecondsBeforePromotion')
     .option('--json', 'print JSON')
     .action(async (kid: string, options: { force?: boolean; json?: boolean }) => {
@@ -123,7 +129,7 @@ export function registerKeyCommands(program: Command): void {
   keys
     .command('retire')
     .description('retire a next key that should not become active (the active key is retired by promoting another)')
-    .argument('<kid>', 'the key id (see keys list)')
+    .argument('<kid>', KID_ARGUMENT)
     .option('--json', 'print JSON')
     .action(async (kid: string, options: { json?: boolean }) => {
       printKey(await withKeys((store) => store.retire(kid)), options.json);
