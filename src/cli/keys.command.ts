@@ -112,7 +112,7 @@ export function registerKeyCommands(program: Command): void {
       const next = await withKeys((store) => store.rotate());
       printKey(next, options.json);
       if (!options.json && next.state === 'next') {
-        process.stderr.write(`Relying parties see it in the JWKS now; promote it after ${next.promotableAt}: keys promote ${next.kid}\n`);
+        process.stderr.write(`Relying parties see it in the JWKS now; promote it after ${next.promotableAt}: keys promote ${next.kid.startsWith('-') ? '-- ' : ''}${next.kid}\n`);
       }
     });
 

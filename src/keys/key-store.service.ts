@@ -520,7 +520,7 @@ export class KeyStoreService implements OnApplicationBootstrap {
       }
       this.logger.log(
         info.state === 'next'
-          ? `${at}: imported ${info.kid} as the next key; promote it (\`keys promote ${info.kid}\`) after ${info.promotableAt}`
+          ? `${at}: imported ${info.kid} as the next key; promote it (\`keys promote ${info.kid.startsWith('-') ? '-- ' : ''}${info.kid}\`) after ${info.promotableAt}`
           : `${at}: imported ${info.kid} as the active key`,
       );
     }
