@@ -1,4 +1,4 @@
-import type { ControlledTransaction } from 'kysely';
+import { CompiledQuery, type ControlledTransaction } from 'kysely';
 import type { Database, Db } from './database';
 import type { DatabaseService } from './database.service';
 
@@ -10,6 +10,13 @@ interface Pending {
 
 /** Units in one commit at most: bounds how long one batch holds the connection. */
 export const GROUP_COMMIT_MAX_UNITS = 32;
+
+/** https://sqlite.org/lang_savepoint.html, one name per position in a batch. */
+const SAVEPOINT_COMMANDS = Array.from({ length: GROUP_COMMIT_MAX_UNITS }, (_, i) => ({
+  savepoint: CompiledQuery.raw(`savepoint "unit_${i}"`),
+  release: CompiledQuery.raw(`release "unit_${i}"`),
+  rollbackTo: CompiledQuery.raw(`rollback to "unit_${i}"`),
+}));
 
 /**
  * Group commit for SQLite: units of work queued in the same turn of the event loop, or while a
@@ -78,15 +85,17 @@ export class GroupCommit {
     try {
       trx = await this.database.db.startTransaction().execute();
       for (const [i, unit] of batch.entries()) {
-        const name = `unit_${i}`;
-        const savepoint = await trx.savepoint(name).execute();
+        // The statements Kysely's savepoint API sends, sent directly: its API builds a new
+        // transaction object (and executor) per savepoint, a visible cost per unit.
+        const { savepoint, release, rollbackTo } = SAVEPOINT_COMMANDS[i];
+        await trx.executeQuery(savepoint);
         try {
-          const value = await unit.work(savepoint);
-          await savepoint.releaseSavepoint(name).execute();
+          const value = await unit.work(trx);
+          await trx.executeQuery(release);
           outcomes.push({ ok: true, value });
         } catch (error) {
-          await savepoint.rollbackToSavepoint(name).execute();
-          await savepoint.releaseSavepoint(name).execute();
+          await trx.executeQuery(rollbackTo);
+          await trx.executeQuery(release);
           outcomes.push({ ok: false, error });
         }
       }
