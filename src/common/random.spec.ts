@@ -16,7 +16,7 @@ describe('Random.timeOrderedUuid', () => {
   it('never repeats, across refills of its entropy pool', () => {
     const ids = Array.from({ length: 1000 }, () => sut.timeOrderedUuid());
     expect(new Set(ids).size).toBe(ids.length);
-    // 74 random bits per id: the random tails are distinct too, not only the timestamps.
+    // 73 random bits per id: the random tails are distinct too, not only the timestamps.
     expect(new Set(ids.map((id) => id.slice(15))).size).toBe(ids.length);
   });
 

@@ -21,11 +21,11 @@ export class Random {
   }
 
   /**
-   * A time-ordered (version 7, RFC 9562 §5.7) UUID: a millisecond timestamp, then 74 random
-   * bits. For the keys of rows written at volume (invitations, their token versions, outbox
-   * messages): consecutive ids land next to each other in the primary-key b-tree, so a batch of
-   * creations dirties (and writes to the WAL) a few shared leaf pages instead of one random page
-   * per row and index. The creation time it reveals is no secret where it is used (the records
+   * A time-ordered (version 7, RFC 9562 §5.7) UUID: a millisecond timestamp, then 73 random
+   * bits (uuid clears one of the layout's 74 for its in-millisecond counter). For the keys of
+   * rows written at volume (invitations, their token versions, outbox messages): consecutive
+   * ids land next to each other in the primary-key b-tree, so a batch of creations dirties (and
+   * writes to the WAL) a few shared leaf pages instead of one random page per row and index. The creation time it reveals is no secret where it is used (the records
    * carry `created_at`, a hint its `iat`); ids that name people (account object ids) stay `uuid()`.
    */
   timeOrderedUuid(): string {

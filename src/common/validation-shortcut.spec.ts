@@ -1,5 +1,5 @@
 import type { ArgumentMetadata } from '@nestjs/common';
-import { Transform, Type } from 'class-transformer';
+import { Exclude, Transform, Type } from 'class-transformer';
 import {
   Allow,
   IsDefined,
@@ -43,6 +43,40 @@ class AccessorDto {
   get shout(): string {
     return this.name?.toUpperCase();
   }
+}
+
+/** Class-level @Exclude(): plainToInstance copies no key without @Expose(). */
+@Exclude()
+class ExcludeAllDto {
+  @IsString()
+  name!: string;
+}
+
+let promiseCalls = 0;
+@ValidatorConstraint({ name: 'eventuallyRejects' })
+class EventuallyRejects implements ValidatorConstraintInterface {
+  // A promise from a constraint not declared async.
+  validate(): Promise<boolean> {
+    promiseCalls++;
+    return Promise.reject(new Error('the directory is down'));
+  }
+}
+
+class PromiseDto {
+  @Validate(EventuallyRejects)
+  name!: string;
+}
+
+@ValidatorConstraint({ name: 'asyncMethod' })
+class AsyncMethod implements ValidatorConstraintInterface {
+  async validate(): Promise<boolean> {
+    return true;
+  }
+}
+
+class AsyncMethodDto {
+  @Validate(AsyncMethod)
+  name!: string;
 }
 
 class NestedDto {
@@ -110,7 +144,8 @@ const arbitraryValue = fc.oneof(
   fc.boolean(),
   fc.constant(null),
   fc.jsonValue({ maxDepth: 3 }),
-  fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'role', 'k\u0000'), fc.jsonValue({ maxDepth: 2 })),
+  fc.dictionary(fc.constantFrom('__proto__', 'prototype', 'constructor', 'role', 'k\u0000'), fc.jsonValue({ maxDepth: 2 })),
+  fc.array(fc.dictionary(fc.constantFrom('prototype', 'role'), fc.integer()), { maxLength: 2 }),
 );
 
 /** Mostly the DTO's own keys with plausible values, sometimes anything else, in JSON.parse's form. */
@@ -167,6 +202,8 @@ describe('bodyShortcutFor', () => {
     ['a nested __proto__ key', CreateInvitationDto, JSON.parse('{"claims":{"__proto__":{"admin":true}}}')],
     ['a top-level __proto__ key', CreateInvitationDto, JSON.parse('{"email":"e","__proto__":{"admin":true}}')],
     ['a top-level constructor key', CreateInvitationDto, parsedObject([['constructor', 'x']])],
+    ['a nested prototype key (the pipe deletes it)', CreateInvitationDto, JSON.parse('{"email":"a@b.c","claims":{"prototype":"x","role":"m"}}')],
+    ['a prototype key in an array item', CreateInvitationDto, JSON.parse('{"claims":[{"prototype":1}]}')],
     ['an array body', ValidateHintDto, [{ profile: 'p', id_token_hint: 't' }]],
     ['a string body', ValidateHintDto, 'profile'],
     ['no body', ValidateHintDto, undefined],
@@ -185,10 +222,29 @@ describe('bodyShortcutFor', () => {
     ['groups', GroupsDto],
     ['class-transformer decorators', TransformDto],
     ['an asynchronous constraint', AsyncDto],
+    ['an async validate method on a constraint not declared async', AsyncMethodDto],
+    ['a class-level @Exclude()', ExcludeAllDto],
     ['no rules at all', class Empty {}],
     ['a native type', String as unknown as new () => object],
   ])('gives no shortcut for a DTO with %s', (_name, dto) => {
     expect(bodyShortcutFor(dto)).toBeUndefined();
+  });
+
+  it('leaves a constraint that answers with a promise to the pipe, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      promiseCalls = 0;
+      expect(bodyShortcutFor(PromiseDto)!({ name: 'x' })).toBeUndefined();
+      expect(promiseCalls).toBe(1);
+      await expect(createValidationPipe().transform({ name: 'x' }, body(PromiseDto))).rejects.toThrow('the directory is down');
+      // Unhandled rejections are reported after the microtask queue drains.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('is what the global pipe uses for bodies, and refusals still come from the pipe', async () => {

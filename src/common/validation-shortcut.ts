@@ -20,7 +20,7 @@ const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
  * conditional (`@IsOptional`), defined (`@IsDefined`) or synchronous single-value constraints
  * (`@IsString`, `@MaxLength`...), and which has no class-transformer decorators:
  * - the body is what JSON.parse makes (plain objects, arrays, strings, finite numbers, booleans,
- *   null) with no `__proto__` or `constructor` key and no U+0000 anywhere, so the pipe's own
+ *   null) with no `__proto__`, `prototype` or `constructor` key and no U+0000 anywhere, so the pipe's own
  *   preparation (prototype keys stripped, array gaps closed, binary values refused, the NUL
  *   refusal) would leave it as it is;
  * - the instance is built by the same `plainToInstance` the pipe calls, with the same (default)
@@ -50,7 +50,7 @@ export function bodyShortcutFor(metatype: new () => object): BodyShortcut | unde
 interface PropertyRules {
   property: string;
   conditions: ((object: object, value: unknown) => boolean)[];
-  /** `IS_DEFINED` constraints run even when a condition skips the rest, as class-validator runs them. */
+  /** `IS_DEFINED` constraints run before the others, and like them only when every condition holds (class-validator 0.15). */
   defined: Constraint[];
   constraints: Constraint[];
 }
@@ -60,8 +60,8 @@ interface Constraint {
   constraints: unknown[];
 }
 
-/** Keys the pipe deletes before transforming (its `stripProtoKeys`). */
-const PROTO_KEYS = new Set(['__proto__', 'constructor']);
+/** Keys the pipe deletes, at any depth, before transforming (its `stripProtoKeys`). */
+const PROTO_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
 /** Deeper than this, the body is left to the pipe rather than walked further. */
 const MAX_DEPTH = 32;
 
@@ -111,8 +111,14 @@ function compile(metatype: new () => object): BodyShortcut | undefined {
       const value = entity[rules.property];
       if (!rules.conditions.every((condition) => condition(entity, value))) continue;
       const args = (constraints: unknown[]): ValidationArguments => ({ targetName, property: rules.property, object: entity, value, constraints });
-      for (const constraint of rules.defined) if (constraint.validate(value, args(constraint.constraints)) !== true) return undefined;
-      for (const constraint of rules.constraints) if (constraint.validate(value, args(constraint.constraints)) !== true) return undefined;
+      for (const constraint of [...rules.defined, ...rules.constraints]) {
+        const valid = constraint.validate(value, args(constraint.constraints));
+        if (valid === true) continue;
+        // A constraint not declared async may still answer with a promise; the pipe will ask
+        // again and await it. This copy must not become an unhandled rejection.
+        if (valid instanceof Promise) valid.catch(() => undefined);
+        return undefined;
+      }
     }
     return entity;
   };
@@ -157,6 +163,9 @@ function constraintsOf(storage: ReturnType<typeof getMetadataStorage>, metadata:
     if (constraint.async) return undefined;
     const instance = constraint.instance as Partial<Constraint>;
     if (typeof instance.validate !== 'function') return undefined;
+    // `async validate()` without `async: true` on the constraint: a promise every time, which the
+    // shortcut could only pass on to the pipe after running it once for nothing.
+    if (instance.validate.constructor.name === 'AsyncFunction') return undefined;
     out.push({ validate: instance.validate.bind(instance), constraints: metadata.constraints });
   }
   return out.length ? out : undefined;
@@ -164,6 +173,9 @@ function constraintsOf(storage: ReturnType<typeof getMetadataStorage>, metadata:
 
 function hasTransformerMetadata(metatype: new () => object): boolean {
   const storage = defaultMetadataStorage;
+  // Class-level @Exclude()/@Expose() change which keys are copied; they are not among the
+  // per-property metadata below.
+  if (storage.getStrategy(metatype) !== 'none') return true;
   if (storage.getExposedMetadatas(metatype).length || storage.getExcludedMetadatas(metatype).length) return true;
   // Type and Transform are looked up per property; checking the DTO's validated properties and
   // every own property name of its prototype chain covers where they can be declared.

@@ -36,7 +36,7 @@ const SAVEPOINT_COMMANDS = Array.from({ length: GROUP_COMMIT_MAX_UNITS }, (_, i)
  * the others go on; a unit's promise settles only once the commit that holds it has succeeded
  * (or failed, which rejects every unit of the batch: none of them was written). A unit must only
  * use the transaction it is given. Alone in the queue, a unit runs as a plain transaction, so a
- * quiet server pays nothing extra. On PostgreSQL, which has a pool of connections and commits in
+ * quiet server pays only the wait for the end of the current event-loop turn. On PostgreSQL, which has a pool of connections and commits in
  * parallel, every unit is its own transaction.
  */
 export class GroupCommit {
