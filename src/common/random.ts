@@ -25,8 +25,9 @@ export class Random {
    * bits (uuid clears one of the layout's 74 for its in-millisecond counter). For the keys of
    * rows written at volume (invitations, their token versions, outbox messages): consecutive
    * ids land next to each other in the primary-key b-tree, so a batch of creations dirties (and
-   * writes to the WAL) a few shared leaf pages instead of one random page per row and index. The creation time it reveals is no secret where it is used (the records
-   * carry `created_at`, a hint its `iat`); ids that name people (account object ids) stay `uuid()`.
+   * writes to the WAL) a few shared leaf pages instead of one random page per row and index.
+   * The creation time it reveals is no secret where it is used (the records carry `created_at`,
+   * a hint its `iat`); ids that name people (account object ids) stay `uuid()`.
    */
   timeOrderedUuid(): string {
     // uuid draws each id's 16 bytes through WebCrypto's getRandomValues (~2 µs a call on Node 20);
