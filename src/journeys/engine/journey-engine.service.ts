@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { timingSafeEqual } from 'node:crypto';
 import { Clock } from '../../common/clock';
 import { Random } from '../../common/random';
 import { PRIVATE_PAGE_HEADERS } from '../../common/page-headers';
@@ -21,6 +20,7 @@ import { SelfAssertedHandler, type FormState } from '../profiles/self-asserted.h
 import type { ProfileContext } from '../profiles/technical-profile.handler';
 import { JourneyCookie, sessionKey } from './journey-cookie';
 import { JourneySessionsRepository } from './journey-sessions.repository';
+import { constantTimeEquals, PageSubmissions, type PageSubmission } from './page-submissions';
 import type { JourneySessionStatus } from './journey-sessions.tables';
 import { JOURNEY_ERROR_CODES, JourneyStepError, UserFacingError } from './journey.errors';
 
@@ -79,6 +79,7 @@ const SERVER_ERROR_DESCRIPTION = 'An unhandled exception has occurred on the ser
 export class JourneyEngine extends JourneyStarter {
   private readonly logger = new Logger('Journeys');
   readonly cookie: JourneyCookie;
+  private readonly submissions: PageSubmissions;
   private lastPurge = 0;
 
   constructor(
@@ -94,6 +95,7 @@ export class JourneyEngine extends JourneyStarter {
   ) {
     super();
     this.cookie = new JourneyCookie(config.publicUrl, config.journeys.cookieName, config.journeys.sessionLifetimeSeconds);
+    this.submissions = new PageSubmissions(clock);
   }
 
   async begin(request: AuthorizationRequest, res: Response): Promise<void> {
@@ -144,6 +146,10 @@ export class JourneyEngine extends JourneyStarter {
 
   /** `POST /:policy/journey`: a page's form. */
   async submit(policyParam: string, body: Record<string, unknown>, req: Request, res: Response): Promise<void> {
+    // A repeat of a submission that has already answered (the session may have finished since).
+    const token = this.cookie.read(req);
+    const earlier = token && this.sameOrigin(req) ? this.submissions.find(sessionKey(token), body.step, body.csrf) : undefined;
+    if (earlier && (await this.answeredAsEarlier(earlier, res))) return;
     const run = await this.load(policyParam, req, res);
     if (!run) return;
     const { state } = run;
@@ -157,6 +163,37 @@ export class JourneyEngine extends JourneyStarter {
       // A form from an earlier page (the back button): show where the journey is now.
       return this.redirectToPage(run);
     }
+    // A repeat that arrived while the first is still running. No await between this check and
+    // `begin`: of two submissions on this instance, exactly one runs the page's steps.
+    const running = this.submissions.find(run.id, body.step, body.csrf);
+    if (running) {
+      if (await this.answeredAsEarlier(running, res, run.correlationId)) return;
+      // The first answered with a page; this one runs against the session as the first left it.
+      return this.submit(policyParam, body, req, res);
+    }
+    const settle = this.submissions.begin(run.id, { nonce: pending.nonce, csrf: state.csrf, policyId: run.policy.policyId, redirectUri: state.request.redirectUri });
+    try {
+      await this.runSubmission(run, pending, body);
+    } finally {
+      settle(res);
+    }
+  }
+
+  /**
+   * Answers a repeated submission with the redirect the first one answered with, once it has;
+   * false when the first answered with a page instead (nothing is written then).
+   */
+  private async answeredAsEarlier(earlier: PageSubmission, res: Response, correlationId?: string): Promise<boolean> {
+    const answer = await earlier.answer;
+    if (!answer) return false;
+    this.logger.log({ ...(correlationId ? { correlationId } : {}), policy: earlier.policyId }, 'journey page submitted again: answered as the first submission');
+    this.secureHeaders(res, earlier.redirectUri);
+    res.redirect(answer.status, answer.location);
+    return true;
+  }
+
+  private async runSubmission(run: Run, pending: PendingPage, body: Record<string, unknown>): Promise<void> {
+    const { state } = run;
     try {
       const step = run.policy.journey.steps[pending.step];
       const form = pending.exchangeId ? this.exchangeProfile(run.policy, step, pending.exchangeId) : undefined;
@@ -166,7 +203,7 @@ export class JourneyEngine extends JourneyStarter {
         if (!shows('setting.showCancelButton')) return this.renderPending(run, {}, 400);
         await this.save(run, 'failed');
         this.logger.log({ correlationId: run.correlationId, policy: run.policy.policyId }, 'journey cancelled by the user');
-        return await this.completion.fail({ res, request: state.request, correlationId: run.correlationId, code: JOURNEY_ERROR_CODES.cancelled, description: CANCELLED_DESCRIPTION });
+        return await this.completion.fail({ res: run.res, request: state.request, correlationId: run.correlationId, code: JOURNEY_ERROR_CODES.cancelled, description: CANCELLED_DESCRIPTION });
       }
       if (typeof body.selection === 'string' && body.selection !== '') {
         if (!this.selections(run, step).some((s) => s.exchangeId === body.selection)) return this.renderPending(run, {}, 400);
@@ -490,9 +527,4 @@ export class JourneyEngine extends JourneyStarter {
   }
 }
 
-function constantTimeEquals(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+
