@@ -244,6 +244,36 @@ describeEachDialect('journeys: the engine over HTTP', (dialect) => {
       expect(claims.sub).toBe(accounts[0].object_id);
     });
 
+    it('answers a double submit with form_post twice with the same page, and a Cancel after it is not signed in', async () => {
+      const target = `post.${dialect}@example.com`;
+      const invitation = await invite(app, target);
+      const started = await authorize(SIGNUP, { id_token_hint: invitation.hint, response_mode: 'form_post' });
+      const fields = { newPassword: PASSWORD, reenterPassword: PASSWORD, displayName: 'Poster' };
+      const [a, b] = await Promise.all([submit(started, started.res.text, fields), submit(started, started.res.text, fields)]);
+      expect(a.status).toBe(200);
+      expect(a.text).toContain('name="code"');
+      expect(b.status).toBe(200);
+      expect(b.text).toBe(a.text);
+      expect(b.headers['content-security-policy']).toBe(a.headers['content-security-policy']);
+      // Another button is another submission: the journey has ended, and says so.
+      const cancel = await submit(started, started.res.text, { action: 'cancel' });
+      expect(cancel.status).toBe(409);
+      expect(cancel.text).not.toContain('name="code"');
+    });
+
+    it('repeats an answer only on the policy the page belongs to', async () => {
+      const target = `path.${dialect}@example.com`;
+      const invitation = await invite(app, target);
+      const started = await authorize(SIGNUP, { id_token_hint: invitation.hint });
+      const fields = { newPassword: PASSWORD, reenterPassword: PASSWORD, displayName: 'Pathy' };
+      const first = await submit(started, started.res.text, fields);
+      expect(first.status).toBe(303);
+      const form = formOf(started.res.text);
+      const elsewhere = await started.agent.post(`/${SIGNIN}/journey`).type('form').send({ csrf: form.csrf, step: form.step, action: 'continue', ...fields });
+      expect(elsewhere.status).not.toBe(303);
+      expect(elsewhere.headers.location).toBeUndefined();
+    });
+
     it('answers a page submitted again after the first answer with the same redirect, and only to the same form', async () => {
       const target = `again.${dialect}@example.com`;
       const invitation = await invite(app, target);

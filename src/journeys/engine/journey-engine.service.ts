@@ -20,7 +20,7 @@ import { SelfAssertedHandler, type FormState } from '../profiles/self-asserted.h
 import type { ProfileContext } from '../profiles/technical-profile.handler';
 import { JourneyCookie, sessionKey } from './journey-cookie';
 import { JourneySessionsRepository } from './journey-sessions.repository';
-import { constantTimeEquals, PageSubmissions, type PageSubmission } from './page-submissions';
+import { constantTimeEquals, PageSubmissions, type PageSubmission, type SubmissionKey } from './page-submissions';
 import type { JourneySessionStatus } from './journey-sessions.tables';
 import { JOURNEY_ERROR_CODES, JourneyStepError, UserFacingError } from './journey.errors';
 
@@ -95,7 +95,7 @@ export class JourneyEngine extends JourneyStarter {
   ) {
     super();
     this.cookie = new JourneyCookie(config.publicUrl, config.journeys.cookieName, config.journeys.sessionLifetimeSeconds);
-    this.submissions = new PageSubmissions(clock);
+    this.submissions = new PageSubmissions();
   }
 
   async begin(request: AuthorizationRequest, res: Response): Promise<void> {
@@ -148,8 +148,8 @@ export class JourneyEngine extends JourneyStarter {
   async submit(policyParam: string, body: Record<string, unknown>, req: Request, res: Response): Promise<void> {
     // A repeat of a submission that has already answered (the session may have finished since).
     const token = this.cookie.read(req);
-    const earlier = token && this.sameOrigin(req) ? this.submissions.find(sessionKey(token), body.step, body.csrf) : undefined;
-    if (earlier && (await this.answeredAsEarlier(earlier, res))) return;
+    const earlier = token && this.sameOrigin(req) ? this.submissions.find(sessionKey(token), submissionKey(body)) : undefined;
+    if (earlier && earlier.policyId.toLowerCase() === String(policyParam).toLowerCase() && (await this.answeredAsEarlier(earlier, res))) return;
     const run = await this.load(policyParam, req, res);
     if (!run) return;
     const { state } = run;
@@ -165,17 +165,29 @@ export class JourneyEngine extends JourneyStarter {
     }
     // A repeat that arrived while the first is still running. No await between this check and
     // `begin`: of two submissions on this instance, exactly one runs the page's steps.
-    const running = this.submissions.find(run.id, body.step, body.csrf);
+    const running = this.submissions.find(run.id, submissionKey(body));
     if (running) {
-      if (await this.answeredAsEarlier(running, res, run.correlationId)) return;
+      if (await this.answeredAsEarlier(running, res)) return;
       // The first answered with a page; this one runs against the session as the first left it.
       return this.submit(policyParam, body, req, res);
     }
-    const settle = this.submissions.begin(run.id, { nonce: pending.nonce, csrf: state.csrf, policyId: run.policy.policyId, redirectUri: state.request.redirectUri });
+    const settle = this.submissions.begin(
+      run.id,
+      { ...submissionKey(body), step: pending.nonce, csrf: state.csrf },
+      { policyId: run.policy.policyId, correlationId: run.correlationId },
+    );
+    // The body of the answer, for a repeat to get the page that ended the journey (form_post).
+    let sent: string | undefined;
+    const send = res.send.bind(res);
+    res.send = ((value?: unknown) => {
+      if (typeof value === 'string') sent = value;
+      return send(value);
+    }) as Response['send'];
     try {
       await this.runSubmission(run, pending, body);
     } finally {
-      settle(res);
+      res.send = send;
+      settle(res, { body: sent, ended: run.state.pending === undefined });
     }
   }
 
@@ -183,12 +195,13 @@ export class JourneyEngine extends JourneyStarter {
    * Answers a repeated submission with the redirect the first one answered with, once it has;
    * false when the first answered with a page instead (nothing is written then).
    */
-  private async answeredAsEarlier(earlier: PageSubmission, res: Response, correlationId?: string): Promise<boolean> {
+  private async answeredAsEarlier(earlier: PageSubmission, res: Response): Promise<boolean> {
     const answer = await earlier.answer;
     if (!answer) return false;
-    this.logger.log({ ...(correlationId ? { correlationId } : {}), policy: earlier.policyId }, 'journey page submitted again: answered as the first submission');
-    this.secureHeaders(res, earlier.redirectUri);
-    res.redirect(answer.status, answer.location);
+    this.logger.log({ correlationId: earlier.correlationId, policy: earlier.policyId }, 'journey page submitted again: answered as the first submission');
+    res.status(answer.status).set(answer.headers);
+    if (answer.body !== undefined) res.send(answer.body);
+    else res.redirect(answer.status, answer.headers.location as string);
     return true;
   }
 
@@ -527,4 +540,7 @@ export class JourneyEngine extends JourneyStarter {
   }
 }
 
-
+/** Which submission a form post is: its page, CSRF token and button. */
+function submissionKey(body: Record<string, unknown>): SubmissionKey {
+  return { step: body.step, csrf: body.csrf, action: body.action, selection: body.selection };
+}
