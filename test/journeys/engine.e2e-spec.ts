@@ -225,11 +225,16 @@ describeEachDialect('journeys: the engine over HTTP', (dialect) => {
       expect(after.text).toContain('This sign-in has already finished');
     });
 
-    it('runs a page submitted twice at once (a double click) once, and answers both with its redirect', async () => {
-      const target = `race.${dialect}@example.com`;
+    /** A fresh invitation's sign-up page, and the fields that complete it. */
+    async function signUpPage(name: string, params: Record<string, string> = {}) {
+      const target = `${name}.${dialect}@example.com`;
       const invitation = await invite(app, target);
-      const started = await authorize(SIGNUP, { id_token_hint: invitation.hint });
-      const fields = { newPassword: PASSWORD, reenterPassword: PASSWORD, displayName: 'Racer' };
+      const started = await authorize(SIGNUP, { id_token_hint: invitation.hint, ...params });
+      return { target, started, fields: { newPassword: PASSWORD, reenterPassword: PASSWORD, displayName: name } };
+    }
+
+    it('runs a page submitted twice at once (a double click) once, and answers both with its redirect', async () => {
+      const { target, started, fields } = await signUpPage('race');
       const [a, b] = await Promise.all([submit(started, started.res.text, fields), submit(started, started.res.text, fields)]);
       // The browser shows the second answer: it must lead to the application as the first does,
       // not to an "already used" page, and the code must be the one code issued.
@@ -245,10 +250,7 @@ describeEachDialect('journeys: the engine over HTTP', (dialect) => {
     });
 
     it('answers a double submit with form_post twice with the same page, and a Cancel after it is not signed in', async () => {
-      const target = `post.${dialect}@example.com`;
-      const invitation = await invite(app, target);
-      const started = await authorize(SIGNUP, { id_token_hint: invitation.hint, response_mode: 'form_post' });
-      const fields = { newPassword: PASSWORD, reenterPassword: PASSWORD, displayName: 'Poster' };
+      const { started, fields } = await signUpPage('post', { response_mode: 'form_post' });
       const [a, b] = await Promise.all([submit(started, started.res.text, fields), submit(started, started.res.text, fields)]);
       expect(a.status).toBe(200);
       expect(a.text).toContain('name="code"');
@@ -262,10 +264,7 @@ describeEachDialect('journeys: the engine over HTTP', (dialect) => {
     });
 
     it('repeats an answer only on the policy the page belongs to', async () => {
-      const target = `path.${dialect}@example.com`;
-      const invitation = await invite(app, target);
-      const started = await authorize(SIGNUP, { id_token_hint: invitation.hint });
-      const fields = { newPassword: PASSWORD, reenterPassword: PASSWORD, displayName: 'Pathy' };
+      const { started, fields } = await signUpPage('path');
       const first = await submit(started, started.res.text, fields);
       expect(first.status).toBe(303);
       const form = formOf(started.res.text);
@@ -275,10 +274,7 @@ describeEachDialect('journeys: the engine over HTTP', (dialect) => {
     });
 
     it('answers a page submitted again after the first answer with the same redirect, and only to the same form', async () => {
-      const target = `again.${dialect}@example.com`;
-      const invitation = await invite(app, target);
-      const started = await authorize(SIGNUP, { id_token_hint: invitation.hint });
-      const fields = { newPassword: PASSWORD, reenterPassword: PASSWORD, displayName: 'Twice' };
+      const { started, fields } = await signUpPage('again');
       const first = await submit(started, started.res.text, fields);
       expect(first.status).toBe(303);
       const again = await submit(started, started.res.text, fields);
