@@ -66,12 +66,12 @@ const PROTO_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
 const MAX_DEPTH = 32;
 
 function compile(metatype: new () => object): BodyShortcut | undefined {
-  if (hasTransformerMetadata(metatype)) return undefined;
   const storage = getMetadataStorage();
   // The same call, with the same arguments, as class-validator's executor makes for the pipe's
   // options (no groups, no `always`, no `strictGroups`).
   const metadatas = storage.getTargetValidationMetadatas(metatype, undefined as unknown as string, false, false, undefined);
   if (metadatas.length === 0) return undefined;
+  if (hasTransformerMetadata(metatype, new Set(metadatas.map((m) => m.propertyName)))) return undefined;
   const byProperty = new Map<string, PropertyRules>();
   for (const metadata of metadatas) {
     if (metadata.groups?.length || metadata.always || metadata.each || metadata.validateIf) return undefined;
@@ -171,16 +171,15 @@ function constraintsOf(storage: ReturnType<typeof getMetadataStorage>, metadata:
   return out.length ? out : undefined;
 }
 
-function hasTransformerMetadata(metatype: new () => object): boolean {
+function hasTransformerMetadata(metatype: new () => object, properties: Set<string>): boolean {
   const storage = defaultMetadataStorage;
   // Class-level @Exclude()/@Expose() change which keys are copied; they are not among the
   // per-property metadata below.
   if (storage.getStrategy(metatype) !== 'none') return true;
   if (storage.getExposedMetadatas(metatype).length || storage.getExcludedMetadatas(metatype).length) return true;
-  // Type and Transform are looked up per property; checking the DTO's validated properties and
-  // every own property name of its prototype chain covers where they can be declared.
-  const names = new Set(getMetadataStorage().getTargetValidationMetadatas(metatype, undefined as unknown as string, false, false, undefined).map((m) => m.propertyName));
-  return [...names].some((name) => storage.findTypeMetadata(metatype, name) !== undefined || storage.findTransformMetadatas(metatype, name, TransformationType.PLAIN_TO_CLASS).length > 0);
+  // Type and Transform are looked up per property (ancestors included). Only the validated
+  // properties need it: a key without rules fails the whitelist check, and goes to the pipe.
+  return [...properties].some((name) => storage.findTypeMetadata(metatype, name) !== undefined || storage.findTransformMetadatas(metatype, name, TransformationType.PLAIN_TO_CLASS).length > 0);
 }
 
 /** A value JSON.parse could have made, with nothing the pipe's preparation would change or refuse. */
