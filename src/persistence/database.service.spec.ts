@@ -57,12 +57,13 @@ describe('DatabaseService on SQLite', () => {
   const pragma = async (sut: DatabaseService, name: string) =>
     (await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(sut.db)).rows[0][name];
 
-  it('writes ahead with synchronous=NORMAL and leaves checkpoints to a worker, with a backstop', async () => {
+  it('writes ahead with synchronous=NORMAL, journals savepoints in memory and leaves checkpoints to a worker, with a backstop', async () => {
     const sut = new DatabaseService({ url: join(dir, 'test.sqlite') });
     try {
       expect(await pragma(sut, 'journal_mode')).toBe('wal');
       expect(await pragma(sut, 'synchronous')).toBe(1); // NORMAL
       expect(await pragma(sut, 'foreign_keys')).toBe(1);
+      expect(await pragma(sut, 'temp_store')).toBe(2); // MEMORY: group commit's savepoint journals never spill to a file
       expect(sut.sqliteCheckpointer?.running).toBe(true);
       expect(await pragma(sut, 'wal_autocheckpoint')).toBe(SQLITE_WAL_BACKSTOP_PAGES);
       expect(SQLITE_WAL_BACKSTOP_PAGES).toBeGreaterThan(SQLITE_WAL_AUTOCHECKPOINT_PAGES);

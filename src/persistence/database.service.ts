@@ -153,6 +153,13 @@ function sqliteDialect(url: string, hooks: CheckpointerHooks): SqliteDialect {
         db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_AUTOCHECKPOINT_PAGES}`);
         db.pragma('busy_timeout = 5000');
         db.pragma('foreign_keys = ON');
+        // Group commit runs each unit in a SAVEPOINT, and SQLite keeps the original of every page
+        // a savepoint changes in a sub-journal, which spills to a temporary file past 64 KiB
+        // (https://sqlite.org/tempfiles.html, "Statement Journals"). A batch of a few invitations
+        // passes that, and the spilled journal's writes were 2.6× the WAL's: ~40 pwrite calls per
+        // invitation, most of the main thread's system time. In memory they are copies; what they
+        // hold is bounded by the pages one transaction changes.
+        db.pragma('temp_store = MEMORY');
         // Every file database gets a checkpointer, the CLI's included: an import writes thousands
         // of rows, and a command that writes nothing pays for starting a thread (~40 ms, beside
         // its own start-up). Tessera never opens its database read-only (a read-only connection
