@@ -1,6 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { MailDeliveryListeners, type MailDeliveryResult, type MailReference } from '../mail/mail-delivery-listeners';
-import { MailTemplates } from '../mail/mail-templates.service';
 import { OutboxService, type EnqueuedMail } from '../mail/outbox.service';
 import type { Db } from '../persistence/database';
 import type { RelyingParty } from '../relying-parties/relying-party';
@@ -24,7 +23,6 @@ const DELIVERY_EVENTS: Record<MailDeliveryResult['status'], string> = {
 export class InvitationMailer implements OnModuleInit {
   constructor(
     private readonly outbox: OutboxService,
-    private readonly templates: MailTemplates,
     private readonly listeners: MailDeliveryListeners,
     private readonly repository: InvitationsRepository,
   ) {}
@@ -34,24 +32,26 @@ export class InvitationMailer implements OnModuleInit {
   }
 
   async enqueue(executor: Db, invitation: InvitationRow, rp: RelyingParty, link: string): Promise<EnqueuedMail> {
-    // The invitee's locale first, then the relying party's: the mail module falls back to English.
-    const rendered = this.templates.render('invitation', [invitation.locale, rp.defaultLocale], {
-      inviteeName: invitation.name ?? undefined,
-      inviterName: invitation.inviter_name ?? undefined,
-      relyingPartyName: rp.displayName,
-      link,
-      expiresAt: new Date(invitation.expires_at),
-    });
     return this.outbox.enqueue(executor, {
       to: mailbox(invitation.email, invitation.name),
       from: rp.mail.from,
-      subject: rp.mail.subject ?? rendered.subject,
-      html: rendered.html,
-      text: rendered.text,
+      subject: rp.mail.subject,
+      // Rendered by the worker when it sends: the row keeps these few fields instead of ~7 KB of
+      // HTML and text. The invitee's locale first, then the relying party's; English last.
+      template: {
+        name: 'invitation',
+        locales: [invitation.locale, rp.defaultLocale],
+        context: {
+          inviteeName: invitation.name ?? undefined,
+          inviterName: invitation.inviter_name ?? undefined,
+          relyingPartyName: rp.displayName,
+          link,
+          expiresAt: new Date(invitation.expires_at),
+        },
+      },
       reference: { type: INVITATION_MAIL_REFERENCE, id: invitation.id },
       // One message per token version: a retried request cannot queue a second copy, a resend can.
       dedupeKey: `invitation:${invitation.id}:v${invitation.version}`,
-      primaryLink: link,
     });
   }
 

@@ -140,6 +140,71 @@ describe('MailTemplates', () => {
     });
   });
 
+  describe('queued messages (queue now, renderQueued when sending)', () => {
+    const sut = templates();
+    /** What the outbox row keeps: the queued template as it comes back from a JSON column. */
+    const throughJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+    it.each([
+      ['en', context],
+      ['ko', context],
+      ['en-GB', context],
+      ['fr', { relyingPartyName: 'Contoso', link: context.link, expiresAt: context.expiresAt }],
+      ['en', { ...context, inviteeName: '<script>alert(1)</script>', inviterName: 'Tom & "Jerry"' }],
+    ])('render %s exactly as render() does, from a context that went through JSON', (locale, ctx: InvitationMailContext) => {
+      const rendered = sut.render('invitation', locale, ctx);
+      const prepared = sut.queue('invitation', locale, ctx);
+
+      expect(prepared.subject).toBe(rendered.subject);
+      expect(prepared.primaryLink).toBe(ctx.link);
+      expect(prepared.queued).toMatchObject({ name: 'invitation', locale: rendered.locale });
+      expect(sut.renderQueued(throughJson(prepared.queued))).toEqual({ html: rendered.html, text: rendered.text, primaryLink: ctx.link });
+    });
+
+    it('keeps only what the templates need: dates as ISO strings, no bodies', () => {
+      const { queued } = sut.queue('invitation', ['ko'], { ...context, locale: 'ko' });
+      expect(queued).toEqual({
+        name: 'invitation',
+        locale: 'ko',
+        formatLocale: 'ko',
+        context: { ...context, expiresAt: '2026-01-08T15:00:00.000Z' },
+      });
+      expect(JSON.stringify(queued).length).toBeLessThan(400);
+    });
+
+    it('refuses a context that breaks the rules when queued, naming each field', () => {
+      let error: unknown;
+      try {
+        sut.queue('invitation', 'en', { ...context, link: 'javascript:alert(1)', relyingPartyName: '' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect((error as InvalidRequestError).details?.map((d) => d.field).sort()).toEqual(['link', 'relyingPartyName']);
+    });
+
+    it('says a queued message cannot be rendered when no template has its name or its context breaks the rules', () => {
+      const { queued } = sut.queue('invitation', 'en', context);
+      expect(() => sut.renderQueued({ ...queued, name: 'farewell' })).toThrow(new MailTemplateError('no mail template named "farewell"'));
+      expect(() => sut.renderQueued({ ...queued, context: { ...queued.context, expiresAt: 'soon' } })).toThrow(/expiresAt must be a valid Date/);
+      expect(() => sut.renderQueued({ ...queued, context: { ...queued.context, link: 'javascript:alert(1)' } })).toThrow(MailTemplateError);
+    });
+
+    it('renders in English when the queued locale has left the folder since', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tessera-templates-'));
+      try {
+        cpSync(SHIPPED, dir, { recursive: true });
+        const custom = templates({ templatesDir: dir });
+        const { queued } = custom.queue('invitation', 'ko', context);
+        rmSync(join(dir, 'ko'), { recursive: true });
+        custom.load();
+        expect(custom.renderQueued(queued).html).toBe(sut.render('invitation', 'en', context).html);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   it('write dates in the configured time zone', () => {
     const sut = templates({ timeZone: 'Asia/Seoul' });
     expect(sut.render('invitation', 'ko', context).text).toContain('2026년 1월 9일');

@@ -35,9 +35,34 @@ export interface RenderedMail {
   locale: string;
 }
 
+/**
+ * A message to be rendered when it is sent (see `MailTemplates.queue`): what the outbox row
+ * keeps instead of the rendered bodies. Plain JSON.
+ */
+export interface QueuedTemplate {
+  name: string;
+  /** The locale whose templates were chosen at enqueue, and the one dates are written in. */
+  locale: string;
+  formatLocale: string;
+  /** The context, dates as ISO 8601 strings. */
+  context: Record<string, unknown>;
+}
+
+/** What `MailTemplates.queue` decides at enqueue: the subject now, the bodies at send. */
+export interface PreparedTemplate {
+  subject: string;
+  queued: QueuedTemplate;
+  /** The message's call to action (the context's link), for the development outbox's log. */
+  primaryLink?: string;
+}
+
 interface TemplateRule {
   /** Fields a template may name that a caller may leave out (strict mode needs them present). */
   optional: string[];
+  /** Fields that are Dates: kept as ISO strings in a queued message, Dates again at send. */
+  dates: string[];
+  /** The field holding the message's call to action, if any. */
+  primaryLink?: string;
   validate(context: Record<string, unknown>): FieldProblem[];
   /** Rendered at start, so that a template naming a field that does not exist fails then. */
   sample: Record<string, unknown>;
@@ -46,6 +71,8 @@ interface TemplateRule {
 const RULES: Record<MailTemplateName, TemplateRule> = {
   invitation: {
     optional: ['inviteeName', 'inviterName'],
+    dates: ['expiresAt'],
+    primaryLink: 'link',
     validate: (c) => [
       ...requiredString(c, 'relyingPartyName'),
       ...optionalString(c, 'inviteeName'),
@@ -168,6 +195,56 @@ export class MailTemplates implements OnModuleInit {
     return { ...this.run(this.templates.get(`${locale}/${name}`)!, this.view(rule, raw, locale, formatLocale)), locale };
   }
 
+  /**
+   * The enqueue half of rendering a message whose bodies are rendered when it is sent: checks the
+   * context as `render` does (every problem named), chooses the locale and renders the subject;
+   * returns them with the context as JSON for the outbox row. Rendering the bodies at send time
+   * keeps an invitation's row small (its HTML and text are ~7 KB, most of it the link three
+   * times) and its creation cheaper; `renderQueued` produces the same bodies `render` would.
+   */
+  queue<N extends MailTemplateName>(name: N, locales: string | readonly (string | null | undefined)[], context: MailTemplateContexts[N]): PreparedTemplate {
+    if (!TEMPLATE_NAME.test(name) || !(name in RULES)) throw new MailTemplateError(`no mail template named "${name}"`);
+    const rule = RULES[name];
+    const raw = context as unknown as Record<string, unknown>;
+    const problems = rule.validate(raw);
+    if (problems.length) throw InvalidRequestError.fields(problems);
+    const requested = (typeof locales === 'string' ? [locales] : [...locales]).filter((l): l is string => typeof l === 'string' && l.length > 0);
+    const { locale, formatLocale } = this.resolve(name, requested);
+    const compiled = this.templates.get(`${locale}/${name}`)!;
+    const stored: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) {
+      if (key === 'locale' || value === undefined) continue;
+      stored[key] = value instanceof Date ? value.toISOString() : value;
+    }
+    const link = rule.primaryLink ? raw[rule.primaryLink] : undefined;
+    return {
+      subject: this.subjectOf(compiled, this.view(rule, raw, locale, formatLocale)),
+      queued: { name, locale, formatLocale, context: stored },
+      ...(typeof link === 'string' ? { primaryLink: link } : {}),
+    };
+  }
+
+  /**
+   * The send half: the bodies of a message `queue` prepared, rendered with the templates loaded
+   * now. If its locale's templates have gone since (a folder removed across a restart), English.
+   * Throws `MailTemplateError` for a message no template can render: retrying will not help.
+   */
+  renderQueued(queued: QueuedTemplate): { html: string; text: string; primaryLink?: string } {
+    const rule = (RULES as Record<string, TemplateRule | undefined>)[queued.name];
+    if (!rule || !TEMPLATE_NAME.test(queued.name)) throw new MailTemplateError(`no mail template named "${queued.name}"`);
+    const context: Record<string, unknown> = { ...queued.context };
+    for (const key of rule.dates) {
+      if (typeof context[key] === 'string') context[key] = new Date(context[key] as string);
+    }
+    const problems = rule.validate(context);
+    if (problems.length) throw new MailTemplateError(`queued "${queued.name}" message: ${problems.map((p) => `${p.field} ${p.problem}`).join('; ')}`);
+    const kept = this.templates.has(`${queued.locale}/${queued.name}`);
+    const [locale, formatLocale] = kept ? [queued.locale, queued.formatLocale] : [FALLBACK_LOCALE, FALLBACK_LOCALE];
+    const { html, text } = this.run(this.templates.get(`${locale}/${queued.name}`)!, this.view(rule, context, locale, formatLocale));
+    const link = rule.primaryLink ? context[rule.primaryLink] : undefined;
+    return { html, text, ...(typeof link === 'string' ? { primaryLink: link } : {}) };
+  }
+
   /** What templates see: dates written out for the reader (plus `<key>Iso`), optional fields present. */
   private view(rule: TemplateRule, context: Record<string, unknown>, locale: string, formatLocale: string): Record<string, unknown> {
     const view: Record<string, unknown> = { locale };
@@ -184,8 +261,12 @@ export class MailTemplates implements OnModuleInit {
     return view;
   }
 
+  private subjectOf(compiled: Compiled, view: Record<string, unknown>): string {
+    return compiled.subject(view).replace(/\s+/g, ' ').trim();
+  }
+
   private run(compiled: Compiled, view: Record<string, unknown>): Omit<RenderedMail, 'locale'> {
-    const subject = compiled.subject(view).replace(/\s+/g, ' ').trim();
+    const subject = this.subjectOf(compiled, view);
     const withSubject = { ...view, subject };
     return {
       subject,

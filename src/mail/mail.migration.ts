@@ -35,3 +35,14 @@ export const mailOutboxMigration: TesseraMigration = {
     await db.schema.createIndex('mail_outbox_reference').on('mail_outbox').columns(['reference_type', 'reference_id']).execute();
   },
 };
+
+/**
+ * Messages whose bodies are rendered when they are sent (`MailMessage.template`). Existing rows
+ * keep their rendered bodies and are sent as they are.
+ */
+export const mailOutboxTemplatesMigration: TesseraMigration = {
+  name: '0080_mail_outbox_templates',
+  async up(db) {
+    await db.schema.alterTable('mail_outbox').addColumn('template', 'text').execute();
+  },
+};

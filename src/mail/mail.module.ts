@@ -23,8 +23,9 @@ export function createMailTransport(config: TesseraConfig): MailTransport {
 
 /**
  * Outgoing mail: templates, the transactional outbox and the worker that delivers it. Other
- * modules queue rendered messages with `OutboxService.enqueue` inside their own transaction and
- * learn results through `MailDeliveryListeners`.
+ * modules queue messages (rendered, or a template the worker renders at send) with
+ * `OutboxService.enqueue` inside their own transaction and learn results through
+ * `MailDeliveryListeners`.
  */
 @Module({
   providers: [

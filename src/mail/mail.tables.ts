@@ -5,8 +5,8 @@ export type OutboxStatus = 'pending' | 'sent' | 'failed';
 
 /**
  * One queued message (table `mail_outbox`, migration `0020_mail_outbox`). Timestamps are epoch
- * milliseconds. Bodies are cleared once a row is final: they may carry secret-bearing links
- * (an invitation's landing URL), and nothing reads them after delivery.
+ * milliseconds. Bodies (and a template's context) are cleared once a row is final: they may carry
+ * secret-bearing links (an invitation's landing URL), and nothing reads them after delivery.
  */
 export interface MailOutboxTable {
   id: string;
@@ -23,8 +23,13 @@ export interface MailOutboxTable {
   text_body: string | null;
   /** JSON object of extra header fields. */
   headers: string;
-  /** The message's call to action, logged only by the development file outbox. */
+  /** The message's call to action, logged only by the development file outbox (a templated message's is in `template`). */
   primary_link: string | null;
+  /**
+   * A message rendered when it is sent: JSON of `QueuedTemplate` (template name, locale, context),
+   * in place of `html` and `text_body` (migration `0080_mail_outbox_templates`).
+   */
+  template: string | null;
   status: OutboxStatus;
   attempts: Generated<number>;
   next_attempt_at: number;

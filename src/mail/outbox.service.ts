@@ -8,6 +8,7 @@ import type { Database, Db } from '../persistence/database';
 import { CompiledInsert } from '../persistence/compiled-insert';
 import { DatabaseService } from '../persistence/database.service';
 import { mailDomain, parseMailbox, type Mailbox } from './mail-address';
+import { MailTemplates, type MailTemplateContexts, type MailTemplateName, type PreparedTemplate } from './mail-templates.service';
 import type { MailReference } from './mail-delivery-listeners';
 import type { NewOutboxRow, OutboxRow, OutboxStatus } from './mail.tables';
 
@@ -15,18 +16,32 @@ import type { NewOutboxRow, OutboxRow, OutboxStatus } from './mail.tables';
 const MAX_REMEMBERED_SENDERS = 64;
 
 /** A message that reached a final state keeps its envelope, not its (link-bearing) bodies. */
-const FINAL_BODIES_DROPPED = { html: null, text_body: null, primary_link: null } as const;
+const FINAL_BODIES_DROPPED = { html: null, text_body: null, primary_link: null, template: null } as const;
 
-/** A message to queue. Everything is already rendered (see `MailTemplates`). */
+/** A message of `MailTemplates`: its subject is rendered at enqueue, its bodies when it is sent. */
+export interface TemplatedBody<N extends MailTemplateName = MailTemplateName> {
+  name: N;
+  /** Preferred first, e.g. `[invitee's locale, relying party's default]`; English is the last fallback. */
+  locales: readonly (string | null | undefined)[];
+  context: MailTemplateContexts[N];
+}
+
+/** A message to queue: rendered bodies, or a template to render them from when it is sent. */
 export interface MailMessage {
   /** One mailbox: `a@example.com` or `Name <a@example.com>`. */
   to: string;
   /** Default: `mail.from`. */
   from?: string;
-  subject: string;
-  /** At least one of `html` and `text`; send both (clients that show no HTML exist). */
+  /** Required with `html`/`text`; with `template`, defaults to the template's subject. */
+  subject?: string;
+  /** At least one of `html` and `text`, or a `template`; send both (clients that show no HTML exist). */
   html?: string;
   text?: string;
+  /**
+   * Instead of `html` and `text`: rendered by the worker just before sending, with the context
+   * checked now. The row then holds the context (a few hundred bytes) instead of the bodies.
+   */
+  template?: TemplatedBody;
   /** Extra header fields, e.g. `List-Unsubscribe`. Structural ones (From, To, Message-ID, …) are refused. */
   headers?: Record<string, string>;
   /** What the message belongs to; delivery results are reported to its listeners. */
@@ -36,7 +51,7 @@ export interface MailMessage {
    * of a second one (e.g. `invitation:<id>:v<token version>`). At most 200 characters.
    */
   dedupeKey: string;
-  /** The call to action; logged by the development file outbox only. Must be http(s). */
+  /** The call to action; logged by the development file outbox only. Must be http(s). A template's is its link. */
   primaryLink?: string;
 }
 
@@ -102,6 +117,7 @@ export class OutboxService {
     private readonly config: TesseraConfig,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly templates: MailTemplates,
   ) {
     // ON CONFLICT DO NOTHING rather than catching the unique violation: on PostgreSQL a failed
     // statement would abort the caller's whole transaction.
@@ -141,7 +157,10 @@ export class OutboxService {
   async enqueue(executor: Db, message: MailMessage): Promise<EnqueuedMail> {
     const from = message.from ?? this.defaultFrom;
     const sender = this.sender(from);
-    this.validate(message, sender);
+    const problems: FieldProblem[] = [];
+    const prepared = this.prepareTemplate(message, problems);
+    const subject = message.subject ?? prepared?.subject;
+    this.validate(message, subject, sender, problems);
     const now = this.clock.now().getTime();
     const id = this.random.timeOrderedUuid();
     // Stable across attempts, so a copy delivered twice after an ambiguous failure (the server
@@ -156,11 +175,13 @@ export class OutboxService {
         reference_id: message.reference?.id ?? null,
         from_address: from,
         to_address: message.to,
-        subject: message.subject,
+        subject: subject!,
         html: message.html ?? null,
         text_body: message.text ?? null,
-        headers: JSON.stringify(message.headers ?? {}),
-        primary_link: message.primaryLink ?? null,
+        headers: message.headers ? JSON.stringify(message.headers) : '{}',
+        // A templated message's link is in its context: stored once.
+        primary_link: message.primaryLink && message.primaryLink !== prepared?.primaryLink ? message.primaryLink : null,
+        template: prepared ? JSON.stringify(prepared.queued) : null,
         status: 'pending',
         next_attempt_at: now,
         locked_until: null,
@@ -365,15 +386,33 @@ export class OutboxService {
     return Number(result.numUpdatedRows);
   }
 
-  private validate(message: MailMessage, sender: Mailbox | undefined): void {
-    const problems: FieldProblem[] = [];
+  /** A template's enqueue half (context checked, subject rendered); its problems go to `problems`, under `template.context.`. */
+  private prepareTemplate(message: MailMessage, problems: FieldProblem[]): PreparedTemplate | undefined {
+    if (!message.template) return undefined;
+    const { name, locales, context } = message.template;
+    try {
+      return this.templates.queue(name, locales, context);
+    } catch (e) {
+      if (!(e instanceof InvalidRequestError)) throw e;
+      problems.push(...(e.details ?? []).map((d) => ({ ...d, field: `template.context.${d.field}` })));
+      return undefined;
+    }
+  }
+
+  private validate(message: MailMessage, subject: string | undefined, sender: Mailbox | undefined, problems: FieldProblem[]): void {
     const bad = (field: string, problem: string) => problems.push({ field, problem });
     if (!parseMailbox(message.to)) bad('to', 'must be one email address, e.g. "a@example.com" or "Name <a@example.com>"');
     if (!sender) bad('from', 'must be one email address, e.g. "Tessera <no-reply@example.com>"');
-    if (typeof message.subject !== 'string' || !message.subject.trim()) bad('subject', 'must not be empty');
-    else if (/[\r\n]/.test(message.subject)) bad('subject', 'must be a single line');
-    else if (message.subject.length > MAX_SUBJECT) bad('subject', `must be at most ${MAX_SUBJECT} characters`);
-    if (!message.html && !message.text) bad('html', 'a message needs an html or a text body (ideally both)');
+    if (message.template && !subject && problems.length) {
+      // no subject because the template could not be prepared: its problems say why
+    } else if (typeof subject !== 'string' || !subject.trim()) bad('subject', 'must not be empty');
+    else if (/[\r\n]/.test(subject)) bad('subject', 'must be a single line');
+    else if (subject.length > MAX_SUBJECT) bad('subject', `must be at most ${MAX_SUBJECT} characters`);
+    if (message.template) {
+      if (message.html !== undefined || message.text !== undefined) bad('template', 'give either a template or html/text bodies, not both');
+    } else if (!message.html && !message.text) {
+      bad('html', 'a message needs an html or a text body (ideally both), or a template');
+    }
     for (const field of ['html', 'text'] as const) {
       const body = message[field];
       if (body !== undefined && typeof body !== 'string') bad(field, 'must be a string');

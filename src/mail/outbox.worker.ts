@@ -8,7 +8,8 @@ import { DatabaseService } from '../persistence/database.service';
 import { backoffDelayMs, type BackoffPolicy } from './backoff';
 import { mailDomain, parseMailbox, redactAddresses } from './mail-address';
 import { MailDeliveryListeners, type MailDeliveryResult, type MailReference } from './mail-delivery-listeners';
-import { classifySendError } from './mail-delivery.error';
+import { classifySendError, MailDeliveryError } from './mail-delivery.error';
+import { MailTemplateError, MailTemplates, type QueuedTemplate } from './mail-templates.service';
 import { MailTransport, type OutgoingMail } from './mail-transport';
 import type { OutboxRow } from './mail.tables';
 import { OutboxService } from './outbox.service';
@@ -65,6 +66,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly listeners: MailDeliveryListeners,
     private readonly clock: Clock,
     private readonly random: Random,
+    private readonly templates: MailTemplates,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.backoff = { baseSeconds: config.mail.backoffBaseSeconds, maxSeconds: config.mail.backoffMaxSeconds };
@@ -151,7 +153,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const domain = mailDomain(parseMailbox(row.to_address)?.address ?? '');
     let result: MailDeliveryResult;
     try {
-      const sent = await this.transport.send(toOutgoing(row));
+      const sent = await this.transport.send(this.compose(row));
       result = { outboxId: row.id, status: 'sent', attempt, messageId: row.message_id, response: sent.response, at: this.clock.now() };
     } catch (error) {
       const failure = classifySendError(error);
@@ -178,6 +180,37 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (result.status === 'sent') this.logger.log(`mail ${row.id} to a recipient at ${domain} sent (attempt ${attempt})`);
     return result.status;
+  }
+
+  /**
+   * The message as the transport takes it. A templated row is rendered here; one that cannot be
+   * (a template name this version does not know, a context its rules now refuse) fails for good:
+   * a retry would render it no better. The reason names the problem, never the context's values.
+   */
+  private compose(row: OutboxRow): OutgoingMail {
+    let bodies: { html?: string; text?: string; primaryLink?: string } = {
+      ...(row.html !== null ? { html: row.html } : {}),
+      ...(row.text_body !== null ? { text: row.text_body } : {}),
+    };
+    if (row.template !== null) {
+      try {
+        bodies = this.templates.renderQueued(JSON.parse(row.template) as QueuedTemplate);
+      } catch (e) {
+        const why = e instanceof SyntaxError ? 'its template column is not valid JSON' : (e as Error).message.split('\n')[0];
+        throw new MailDeliveryError('permanent', `the message could not be rendered: ${why}`, { cause: e });
+      }
+    }
+    return {
+      id: row.id,
+      messageId: row.message_id,
+      from: row.from_address,
+      to: row.to_address,
+      subject: row.subject,
+      ...bodies,
+      headers: JSON.parse(row.headers) as Record<string, string>,
+      ...(row.primary_link !== null ? { primaryLink: row.primary_link } : {}),
+      createdAt: new Date(row.created_at),
+    };
   }
 
   /**
@@ -236,19 +269,4 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.kicked = false;
     if (this.running) this.schedule(again ? 0 : this.config.mail.pollIntervalMs);
   }
-}
-
-function toOutgoing(row: OutboxRow): OutgoingMail {
-  return {
-    id: row.id,
-    messageId: row.message_id,
-    from: row.from_address,
-    to: row.to_address,
-    subject: row.subject,
-    ...(row.html !== null ? { html: row.html } : {}),
-    ...(row.text_body !== null ? { text: row.text_body } : {}),
-    headers: JSON.parse(row.headers) as Record<string, string>,
-    ...(row.primary_link !== null ? { primaryLink: row.primary_link } : {}),
-    createdAt: new Date(row.created_at),
-  };
 }

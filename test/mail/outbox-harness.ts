@@ -6,6 +6,7 @@ import { Random } from '../../src/common/random';
 import { loadConfig } from '../../src/config/config.loader';
 import type { TesseraConfig } from '../../src/config/config.schema';
 import { MailDeliveryListeners } from '../../src/mail/mail-delivery-listeners';
+import { MailTemplates } from '../../src/mail/mail-templates.service';
 import { MailTransport, type MailSendResult, type OutgoingMail } from '../../src/mail/mail-transport';
 import type { MailMessage } from '../../src/mail/outbox.service';
 import { OutboxService } from '../../src/mail/outbox.service';
@@ -30,6 +31,7 @@ export interface MailInstance {
   outbox: OutboxService;
   worker: OutboxWorker;
   listeners: MailDeliveryListeners;
+  templates: MailTemplates;
 }
 
 export function mailInstance(
@@ -39,10 +41,12 @@ export function mailInstance(
   clock: FixedClock,
   random: Random = new Random(),
 ): MailInstance {
-  const outbox = new OutboxService(database, config, clock, random);
+  const templates = new MailTemplates(config);
+  templates.load();
+  const outbox = new OutboxService(database, config, clock, random, templates);
   const listeners = new MailDeliveryListeners();
-  const worker = new OutboxWorker(config, database, outbox, transport, listeners, clock, random);
-  return { outbox, worker, listeners };
+  const worker = new OutboxWorker(config, database, outbox, transport, listeners, clock, random, templates);
+  return { outbox, worker, listeners, templates };
 }
 
 export function message(n: number, overrides: Partial<MailMessage> = {}): MailMessage {

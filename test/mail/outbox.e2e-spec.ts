@@ -4,6 +4,7 @@ import { Random } from '../../src/common/random';
 import type { TesseraConfig } from '../../src/config/config.schema';
 import type { MailDeliveryResult, MailReference } from '../../src/mail/mail-delivery-listeners';
 import { MailDeliveryError } from '../../src/mail/mail-delivery.error';
+import type { MailMessage } from '../../src/mail/outbox.service';
 import { DatabaseService } from '../../src/persistence/database.service';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../utils/database';
 import { FixedClock, mailConfig, mailInstance, message, ScriptedTransport, type MailInstance } from './outbox-harness';
@@ -314,6 +315,82 @@ describeEachDialect('mail outbox', (dialect) => {
         ['invitation:inv-1:v2', 'sent'],
       ]);
       expect(await outbox.findByDedupeKey('invitation:inv-2:v1')).toMatchObject({ status: 'failed', lastError: '550 no such user', attempts: 1 });
+    });
+  });
+
+  describe('templated messages', () => {
+    const context = {
+      inviteeName: 'Ada <Lovelace>',
+      inviterName: 'Grace',
+      relyingPartyName: 'Contoso',
+      link: 'https://tessera.test/invite/abc?x=1&y=2',
+      expiresAt: new Date(Date.UTC(2026, 0, 8, 15, 0)),
+    };
+    const templated = (n: number, overrides: Partial<MailMessage> = {}): MailMessage => {
+      const { html: _html, text: _text, subject: _subject, ...envelope } = message(n);
+      return { ...envelope, template: { name: 'invitation', locales: ['ko', 'en'], context }, ...overrides };
+    };
+
+    it("keep the template's context instead of bodies, and take its subject unless one is given", async () => {
+      const { outbox, templates } = instance();
+      await outbox.enqueue(database.service.db, templated(1));
+      await outbox.enqueue(database.service.db, templated(2, { subject: 'Join Contoso' }));
+
+      const [first, second] = await rows();
+      const rendered = templates.render('invitation', 'ko', context);
+      expect(first).toMatchObject({ subject: rendered.subject, html: null, text_body: null, primary_link: null });
+      expect(JSON.parse(first.template!)).toEqual({
+        name: 'invitation',
+        locale: 'ko',
+        formatLocale: 'ko',
+        context: { ...context, expiresAt: '2026-01-08T15:00:00.000Z' },
+      });
+      expect(second.subject).toBe('Join Contoso');
+    });
+
+    it('are refused with the problems of the context and of the message together, and nothing written', async () => {
+      const { outbox } = instance();
+      const error = await outbox
+        .enqueue(database.service.db, templated(1, { to: 'nobody', template: { name: 'invitation', locales: ['en'], context: { ...context, link: 'javascript:alert(1)' } } }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidRequestError);
+      expect((error as InvalidRequestError).details!.map((d) => d.field).sort()).toEqual(['template.context.link', 'to']);
+
+      const both = await outbox.enqueue(database.service.db, templated(2, { html: '<p>also</p>' })).catch((e: unknown) => e);
+      expect((both as InvalidRequestError).details!.map((d) => d.field)).toEqual(['template']);
+      expect(await rows()).toHaveLength(0);
+    });
+
+    it('are rendered by the worker as render() would, with the link as the call to action, and forgotten once sent', async () => {
+      const { outbox, worker, transport, templates } = instance();
+      await outbox.enqueue(database.service.db, templated(1, { subject: 'Join Contoso' }));
+
+      expect(await worker.drainOnce()).toMatchObject({ claimed: 1, sent: 1 });
+
+      const rendered = templates.render('invitation', ['ko', 'en'], context);
+      expect(transport.sent[0]).toMatchObject({ subject: 'Join Contoso', html: rendered.html, text: rendered.text, primaryLink: context.link });
+      expect((await rows())[0]).toMatchObject({ status: 'sent', template: null, html: null, text_body: null });
+    });
+
+    it('fail for good, unsent, when no template can render them', async () => {
+      const { outbox, worker, transport } = instance();
+      const queued = await outbox.enqueue(database.service.db, templated(1));
+      // A row written by a version that had a template this one lacks.
+      const row = (await rows())[0];
+      await database.service.db
+        .updateTable('mail_outbox')
+        .set({ template: JSON.stringify({ ...JSON.parse(row.template!), name: 'farewell' }) })
+        .where('id', '=', queued.id)
+        .execute();
+
+      expect(await worker.drainOnce()).toMatchObject({ claimed: 1, failed: 1 });
+      expect(transport.sent).toHaveLength(0);
+      expect((await rows())[0]).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        last_error: 'the message could not be rendered: no mail template named "farewell"',
+        template: null,
+      });
     });
   });
 
