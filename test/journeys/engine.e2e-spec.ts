@@ -169,6 +169,22 @@ describeEachDialect('journeys: the engine over HTTP', (dialect) => {
       expect(claims).toMatchObject({ sub: objectId, email, name: 'Ada Lovelace', given_name: 'Ada', tfp: SIGNIN });
     });
 
+    it('tells an invitee whose address has an account to sign in, and leaves the invitation unredeemed', async () => {
+      // The first invitation is redeemed, so the same address may be invited again.
+      const again = await invite(app, email);
+      const started = await authorize(SIGNUP, { id_token_hint: again.hint });
+      expect(started.res.status).toBe(200);
+      const res = await submit(started, started.res.text, { newPassword: PASSWORD, reenterPassword: PASSWORD, displayName: 'Ada again' });
+      expect(res.status).toBe(400);
+      expect(res.text).toContain('An account with this email address already exists. Sign in instead.');
+      // Checked before redemption, which cannot be undone: the invitation can still be used
+      // (say, once the old account is deleted), and the account is untouched.
+      const view = await request(app.url).get(`/api/invitations/${again.id}`).set('Authorization', `Bearer ${TEST_ADMIN_KEY}`).expect(200);
+      expect(view.body.status).not.toBe('redeemed');
+      expect(view.body.redeemedAt ?? null).toBeNull();
+      expect(JSON.parse((await account(email))!.attributes)).toEqual({ displayName: 'Ada Lovelace', givenName: 'Ada' });
+    });
+
     it('re-renders the page with every field problem named, in the browser’s language', async () => {
       const invitation = await invite(app, `grace.${dialect}@example.com`);
       const agent = await authorize(SIGNUP, { id_token_hint: invitation.hint, ui_locales: 'ko' });

@@ -11,9 +11,14 @@ import type { ClaimsExchangeHandler, ExchangeClaims, ProfileContext } from './te
 class Recorder implements ClaimsExchangeHandler {
   readonly calls: { profile: string; claims: ExchangeClaims }[] = [];
   fail?: UserFacingError;
-  constructor(readonly kind: 'UserStore' | 'InvitationRedemption') {}
+  constructor(
+    readonly kind: 'UserStore' | 'InvitationRedemption',
+    /** Every recorder's calls in the order they came, shared. */
+    private readonly order: string[],
+  ) {}
   async invoke(tp: { id: string }, claims: ExchangeClaims): Promise<Record<string, unknown>> {
     this.calls.push({ profile: tp.id, claims });
+    this.order.push(tp.id);
     if (this.fail) throw this.fail;
     return this.kind === 'UserStore' ? { objectId: 'obj-1', newUser: true } : { invitationId: 'inv-1' };
   }
@@ -25,6 +30,7 @@ describe('SelfAssertedHandler', () => {
   const signUp = policy.technicalProfiles.get('LocalAccountSignUpWithReadOnlyEmail')!;
   let store: Recorder;
   let redemption: Recorder;
+  let order: string[];
   let sut: SelfAssertedHandler;
   const ctx = (locale: 'en' | 'ko' = 'en'): ProfileContext => ({
     policy,
@@ -38,8 +44,9 @@ describe('SelfAssertedHandler', () => {
   const bag: ClaimsBag = { email: 'ada@example.com', invitationJti: 'jti-1', invitationStatus: 'usable' };
 
   beforeEach(() => {
-    store = new Recorder('UserStore');
-    redemption = new Recorder('InvitationRedemption');
+    order = [];
+    store = new Recorder('UserStore', order);
+    redemption = new Recorder('InvitationRedemption', order);
     sut = new SelfAssertedHandler(new ProfileRunner([store, redemption], new Random()));
   });
 
@@ -75,9 +82,11 @@ describe('SelfAssertedHandler', () => {
       ok: true,
       claims: { objectId: 'obj-1', ReadOnlyEmail: 'ada@example.com', newPassword: 'Correct-horse-7', reenterPassword: 'Correct-horse-7', 'executed-SelfAsserted-Input': 'true', authenticationSource: 'localAccountAuthentication', newUser: true, displayName: 'Ada' },
     });
-    expect(redemption.calls.map((c) => c.profile)).toEqual(['Invitation-Redeem']);
+    // What can still refuse the page (a taken address) runs before what cannot be undone.
+    expect(order).toEqual(['AAD-UserReadUsingEmailAddress-RaiseIfExists', 'Invitation-Redeem', 'AAD-UserWriteUsingLogonEmail']);
     expect(redemption.calls[0].claims.inputs).toEqual({ jti: 'jti-1' });
-    expect(store.calls[0]).toEqual({
+    expect(store.calls[0].claims.inputs).toEqual({ 'signInNames.emailAddress': 'ada@example.com' });
+    expect(store.calls[1]).toEqual({
       profile: 'AAD-UserWriteUsingLogonEmail',
       claims: { inputs: { 'signInNames.emailAddress': 'ada@example.com' }, persisted: { 'signInNames.emailAddress': 'ada@example.com', password: 'Correct-horse-7', displayName: 'Ada' } },
     });
@@ -103,6 +112,14 @@ describe('SelfAssertedHandler', () => {
     redemption.fail = new UserFacingError({ en: 'This invitation has already been used.', ko: '이미 사용된 초대입니다.' });
     const outcome = await sut.submit(signUp, { ...bag, ReadOnlyEmail: 'ada@example.com' }, { newPassword: 'Correct-horse-7', reenterPassword: 'Correct-horse-7', displayName: 'Ada' }, ctx('ko'));
     expect(outcome).toMatchObject({ ok: false, pageErrors: ['이미 사용된 초대입니다.'], fieldErrors: {} });
-    expect(store.calls).toHaveLength(0);
+    expect(order).toEqual(['AAD-UserReadUsingEmailAddress-RaiseIfExists', 'Invitation-Redeem']);
+  });
+
+  it('refuses an address that has an account before redeeming the invitation', async () => {
+    store.fail = new UserFacingError({ en: 'An account with this email address already exists. Sign in instead.' });
+    const outcome = await sut.submit(signUp, { ...bag, ReadOnlyEmail: 'ada@example.com' }, { newPassword: 'Correct-horse-7', reenterPassword: 'Correct-horse-7', displayName: 'Ada' }, ctx());
+    expect(outcome).toMatchObject({ ok: false, pageErrors: ['An account with this email address already exists. Sign in instead.'] });
+    expect(order).toEqual(['AAD-UserReadUsingEmailAddress-RaiseIfExists']);
+    expect(redemption.calls).toHaveLength(0);
   });
 });

@@ -51,6 +51,12 @@ export class UserStoreHandler implements ClaimsExchangeHandler {
           }
           return {};
         }
+        // B2C's AAD Read takes either flag. "Already exists" on a Read lets a sign-up page refuse a
+        // taken address before a later validation step does something that cannot be undone
+        // (redeeming the invitation).
+        if (tp.metadata.RaiseErrorIfClaimsPrincipalAlreadyExists === true) {
+          throw new UserFacingError(message('UserMessageIfClaimsPrincipalAlreadyExists', DEFAULT_MESSAGES.exists), 'the address has an account');
+        }
         return view(account);
       }
       case 'Write':
