@@ -184,15 +184,19 @@ export class MailTemplates implements OnModuleInit {
    * with every problem named.
    */
   render<N extends MailTemplateName>(name: N, locales: string | readonly (string | null | undefined)[], context: MailTemplateContexts[N]): RenderedMail {
+    const { rule, raw, locale, formatLocale } = this.checked(name, locales, context);
+    return { ...this.run(this.templates.get(`${locale}/${name}`)!, this.view(rule, raw, locale, formatLocale)), locale };
+  }
+
+  /** What `render` and `queue` start with: the rule, the context checked against it (a 400 naming each problem), the locale chosen. */
+  private checked(name: string, locales: string | readonly (string | null | undefined)[], context: object) {
     if (!TEMPLATE_NAME.test(name) || !(name in RULES)) throw new MailTemplateError(`no mail template named "${name}"`);
-    const rule = RULES[name];
-    const raw = context as unknown as Record<string, unknown>;
+    const rule = RULES[name as MailTemplateName];
+    const raw = context as Record<string, unknown>;
     const problems = rule.validate(raw);
     if (problems.length) throw InvalidRequestError.fields(problems);
-
     const requested = (typeof locales === 'string' ? [locales] : [...locales]).filter((l): l is string => typeof l === 'string' && l.length > 0);
-    const { locale, formatLocale } = this.resolve(name, requested);
-    return { ...this.run(this.templates.get(`${locale}/${name}`)!, this.view(rule, raw, locale, formatLocale)), locale };
+    return { rule, raw, ...this.resolve(name, requested) };
   }
 
   /**
@@ -203,13 +207,7 @@ export class MailTemplates implements OnModuleInit {
    * times) and its creation cheaper; `renderQueued` produces the same bodies `render` would.
    */
   queue<N extends MailTemplateName>(name: N, locales: string | readonly (string | null | undefined)[], context: MailTemplateContexts[N]): PreparedTemplate {
-    if (!TEMPLATE_NAME.test(name) || !(name in RULES)) throw new MailTemplateError(`no mail template named "${name}"`);
-    const rule = RULES[name];
-    const raw = context as unknown as Record<string, unknown>;
-    const problems = rule.validate(raw);
-    if (problems.length) throw InvalidRequestError.fields(problems);
-    const requested = (typeof locales === 'string' ? [locales] : [...locales]).filter((l): l is string => typeof l === 'string' && l.length > 0);
-    const { locale, formatLocale } = this.resolve(name, requested);
+    const { rule, raw, locale, formatLocale } = this.checked(name, locales, context);
     const compiled = this.templates.get(`${locale}/${name}`)!;
     const stored: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) {
