@@ -297,17 +297,26 @@ export class InvitationsRepository {
     await executor.updateTable('invitation_tokens').set({ kid, alg, last_minted_at: nowMs }).where('jti', '=', jti).execute();
   }
 
-  /** The named secret, created on first use; every instance reads the same value. */
-  async secret(name: string, create: () => string, nowMs: number): Promise<string> {
+  /**
+   * The stored value of the named secret, created on first use; every instance reads the same
+   * value (of two creating it at once, the first insert wins and both read it back).
+   */
+  async secret(name: string, create: () => Promise<string>, nowMs: number): Promise<string> {
     const existing = await this.db.selectFrom('invitation_secrets').select('value').where('name', '=', name).executeTakeFirst();
     if (existing) return existing.value;
     await this.db
       .insertInto('invitation_secrets')
-      .values({ name, value: create(), created_at: nowMs })
+      .values({ name, value: await create(), created_at: nowMs })
       .onConflict((oc) => oc.column('name').doNothing())
       .execute();
     const row = await this.db.selectFrom('invitation_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
     return row.value;
+  }
+
+  /** Replaces a secret's stored value if it is still `from`; false when another instance changed it first. */
+  async replaceSecret(name: string, from: string, to: string): Promise<boolean> {
+    const result = await this.db.updateTable('invitation_secrets').set({ value: to }).where('name', '=', name).where('value', '=', from).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 }
 

@@ -30,6 +30,7 @@ import { SigningKeyRepository } from './signing-key.repository';
       },
     },
   ],
-  exports: [KeyStoreService],
+  // The passphrase also seals other modules' secrets at rest (the landing page's CSRF secret).
+  exports: [KeyStoreService, KeystorePassphrase],
 })
 export class KeysModule {}

@@ -152,7 +152,14 @@ describeEachDialect('invitations on a real database', (dialect) => {
   });
 
   it('creates a shared secret once, whoever asks first', async () => {
-    const values = await Promise.all(Array.from({ length: 5 }, (_, i) => sut.secret(`s-${dialect}`, () => `value-${i}`, T0)));
+    const values = await Promise.all(Array.from({ length: 5 }, (_, i) => sut.secret(`s-${dialect}`, async () => `value-${i}`, T0)));
     expect(new Set(values).size).toBe(1);
+  });
+
+  it('replaces a secret only from the value it still holds', async () => {
+    const first = await sut.secret(`r-${dialect}`, async () => 'plain', T0);
+    expect(await sut.replaceSecret(`r-${dialect}`, 'not-what-it-holds', 'sealed-1')).toBe(false);
+    expect(await sut.replaceSecret(`r-${dialect}`, first, 'sealed-2')).toBe(true);
+    expect(await sut.secret(`r-${dialect}`, async () => 'unused', T0)).toBe('sealed-2');
   });
 });
