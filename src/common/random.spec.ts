@@ -58,6 +58,14 @@ describe('Random.bytes and Random.token', () => {
     expect(Math.max(...counts)).toBeLessThan(380);
   });
 
+  it('refuse a length that is not a whole number of bytes, and keep working', () => {
+    for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY]) expect(() => sut.bytes(bad)).toThrow();
+    // A fraction is Node's to round, as it always was; the pool's position is not touched.
+    sut.bytes(1.5);
+    const after = Array.from({ length: 300 }, () => sut.bytes(32).toString('hex'));
+    expect(new Set(after).size).toBe(after.length);
+  });
+
   it('return a buffer of its own, not a view of the block', () => {
     const a = sut.bytes(32);
     const copy = Buffer.from(a);

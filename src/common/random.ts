@@ -27,7 +27,9 @@ export class Random {
   }
 
   private draw(length: number): Buffer {
-    if (length > MAX_POOLED_REQUEST) return randomBytes(length);
+    // Anything but a small whole number goes to randomBytes, which refuses what it must refuse
+    // without touching the block's offset.
+    if (!Number.isSafeInteger(length) || length < 0 || length > MAX_POOLED_REQUEST) return randomBytes(length);
     if (this.bytesOffset + length > BYTES_POOL) {
       randomFillSync(this.bytesPool);
       this.bytesOffset = 0;

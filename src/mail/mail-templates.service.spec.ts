@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvalidRequestError } from '../common/errors';
 import { loadConfig } from '../config/config.loader';
-import { MailTemplateError, MailTemplates, type InvitationMailContext } from './mail-templates.service';
+import { MailTemplateError, MailTemplates, UnknownMailTemplateError, type InvitationMailContext } from './mail-templates.service';
 
 const SHIPPED = resolve(__dirname, '..', '..', 'templates', 'mail');
 
@@ -161,12 +161,15 @@ describe('MailTemplates', () => {
       expect(sut.renderQueued(throughJson(prepared.queued))).toEqual({ html: rendered.html, text: rendered.text, primaryLink: ctx.link });
     });
 
-    it('keeps only what the templates need: dates as ISO strings, no bodies', () => {
-      const { queued } = sut.queue('invitation', ['ko'], { ...context, locale: 'ko' });
+    it('keeps only what the templates need: their fields, dates as ISO strings, no bodies', () => {
+      // An invitation spread in brings fields of its own (claims, say): none of them is kept.
+      const spread = { ...context, locale: 'ko', claims: { role: 'admin' }, current_jti: 'a-secret-jti' } as InvitationMailContext;
+      const { queued } = sut.queue('invitation', ['ko', undefined, 'en'], spread);
       expect(queued).toEqual({
         name: 'invitation',
         locale: 'ko',
         formatLocale: 'ko',
+        locales: ['ko', 'en'],
         context: { ...context, expiresAt: '2026-01-08T15:00:00.000Z' },
       });
       expect(JSON.stringify(queued).length).toBeLessThan(400);
@@ -185,20 +188,29 @@ describe('MailTemplates', () => {
 
     it('says a queued message cannot be rendered when no template has its name or its context breaks the rules', () => {
       const { queued } = sut.queue('invitation', 'en', context);
-      expect(() => sut.renderQueued({ ...queued, name: 'farewell' })).toThrow(new MailTemplateError('no mail template named "farewell"'));
+      expect(() => sut.renderQueued({ ...queued, name: 'farewell' })).toThrow(new UnknownMailTemplateError('farewell'));
+      // Names are looked up as the rules' own keys only.
+      expect(() => sut.renderQueued({ ...queued, name: 'constructor' })).toThrow(UnknownMailTemplateError);
+      expect(() => sut.render('constructor' as 'invitation', 'en', context)).toThrow(MailTemplateError);
       expect(() => sut.renderQueued({ ...queued, context: { ...queued.context, expiresAt: 'soon' } })).toThrow(/expiresAt must be a valid Date/);
       expect(() => sut.renderQueued({ ...queued, context: { ...queued.context, link: 'javascript:alert(1)' } })).toThrow(MailTemplateError);
     });
 
-    it('renders in English when the queued locale has left the folder since', () => {
+    it('chooses again among the locales asked for, then English, when the queued locale has left the folder since', () => {
       const dir = mkdtempSync(join(tmpdir(), 'tessera-templates-'));
       try {
         cpSync(SHIPPED, dir, { recursive: true });
+        cpSync(join(SHIPPED, 'en'), join(dir, 'en-gb'), { recursive: true });
         const custom = templates({ templatesDir: dir });
-        const { queued } = custom.queue('invitation', 'ko', context);
+        const first = custom.queue('invitation', ['ko', 'en-GB'], context);
+        const second = custom.queue('invitation', 'ko', context);
+        expect(first.queued.locale).toBe('ko');
         rmSync(join(dir, 'ko'), { recursive: true });
         custom.load();
-        expect(custom.renderQueued(queued).html).toBe(sut.render('invitation', 'en', context).html);
+        // en-GB was asked for next: its templates, and its way of writing dates.
+        expect(custom.renderQueued(first.queued).html).toBe(custom.render('invitation', 'en-GB', context).html);
+        expect(custom.renderQueued(first.queued).text).toContain('8 January 2026');
+        expect(custom.renderQueued(second.queued).html).toBe(sut.render('invitation', 'en', context).html);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -44,7 +44,9 @@ export interface QueuedTemplate {
   /** The locale whose templates were chosen at enqueue, and the one dates are written in. */
   locale: string;
   formatLocale: string;
-  /** The context, dates as ISO 8601 strings. */
+  /** The locales asked for, to choose again should `locale` leave the folder before sending. */
+  locales: string[];
+  /** The fields the template receives (no others), dates as ISO 8601 strings. */
   context: Record<string, unknown>;
 }
 
@@ -110,6 +112,17 @@ export class MailTemplateError extends Error {
 }
 
 /**
+ * A queued message names a template this version does not have: queued by a newer version
+ * sharing the database, whose instances can send it.
+ */
+export class UnknownMailTemplateError extends MailTemplateError {
+  constructor(name: string) {
+    super(`no mail template named "${name}"`);
+    this.name = 'UnknownMailTemplateError';
+  }
+}
+
+/**
  * Renders messages from `templates/mail/<locale>/<name>.{subject,html,text}.hbs`. Every
  * template is read and compiled at start, so a broken one stops the start instead of a send.
  * HTML templates escape every value (Handlebars' `{{…}}`; `{{{…}}}` is refused); subject and
@@ -151,7 +164,7 @@ export class MailTemplates implements OnModuleInit {
           if (!existsSync(file)) throw new MailTemplateError(`${file} is missing: each message needs a subject, an html and a text template`);
           compiled[part] = this.compile(file, part);
         }
-        const rule = (RULES as Record<string, TemplateRule | undefined>)[name];
+        const rule = Object.hasOwn(RULES, name) ? (RULES as Record<string, TemplateRule>)[name] : undefined;
         if (rule) {
           try {
             this.run(compiled, this.view(rule, rule.sample, locale, locale));
@@ -190,13 +203,13 @@ export class MailTemplates implements OnModuleInit {
 
   /** What `render` and `queue` start with: the rule, the context checked against it (a 400 naming each problem), the locale chosen. */
   private checked(name: string, locales: string | readonly (string | null | undefined)[], context: object) {
-    if (!TEMPLATE_NAME.test(name) || !(name in RULES)) throw new MailTemplateError(`no mail template named "${name}"`);
+    if (!TEMPLATE_NAME.test(name) || !Object.hasOwn(RULES, name)) throw new MailTemplateError(`no mail template named "${name}"`);
     const rule = RULES[name as MailTemplateName];
     const raw = context as Record<string, unknown>;
     const problems = rule.validate(raw);
     if (problems.length) throw InvalidRequestError.fields(problems);
     const requested = (typeof locales === 'string' ? [locales] : [...locales]).filter((l): l is string => typeof l === 'string' && l.length > 0);
-    return { rule, raw, ...this.resolve(name, requested) };
+    return { rule, raw, requested, ...this.resolve(name, requested) };
   }
 
   /**
@@ -207,37 +220,43 @@ export class MailTemplates implements OnModuleInit {
    * times) and its creation cheaper; `renderQueued` produces the same bodies `render` would.
    */
   queue<N extends MailTemplateName>(name: N, locales: string | readonly (string | null | undefined)[], context: MailTemplateContexts[N]): PreparedTemplate {
-    const { rule, raw, locale, formatLocale } = this.checked(name, locales, context);
+    const { rule, raw, requested, locale, formatLocale } = this.checked(name, locales, context);
     const compiled = this.templates.get(`${locale}/${name}`)!;
+    // Only the fields templates can name (the rule's sample has them all: strict mode refuses
+    // any other at start): a caller that spreads a larger object in stores none of the rest.
     const stored: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(raw)) {
-      if (key === 'locale' || value === undefined) continue;
-      stored[key] = value instanceof Date ? value.toISOString() : value;
+    for (const key of Object.keys(rule.sample)) {
+      const value = raw[key];
+      if (value !== undefined) stored[key] = value instanceof Date ? value.toISOString() : value;
     }
     const link = rule.primaryLink ? raw[rule.primaryLink] : undefined;
     return {
       subject: this.subjectOf(compiled, this.view(rule, raw, locale, formatLocale)),
-      queued: { name, locale, formatLocale, context: stored },
+      queued: { name, locale, formatLocale, locales: requested, context: stored },
       ...(typeof link === 'string' ? { primaryLink: link } : {}),
     };
   }
 
   /**
    * The send half: the bodies of a message `queue` prepared, rendered with the templates loaded
-   * now. If its locale's templates have gone since (a folder removed across a restart), English.
-   * Throws `MailTemplateError` for a message no template can render: retrying will not help.
+   * now. If its locale's templates have gone since (a folder removed across a restart), the
+   * locales asked for are tried again, then English; the subject stays as it was queued. Throws
+   * `UnknownMailTemplateError` for a name this version lacks, `MailTemplateError` for a context
+   * its rules refuse.
    */
   renderQueued(queued: QueuedTemplate): { html: string; text: string; primaryLink?: string } {
-    const rule = (RULES as Record<string, TemplateRule | undefined>)[queued.name];
-    if (!rule || !TEMPLATE_NAME.test(queued.name)) throw new MailTemplateError(`no mail template named "${queued.name}"`);
+    // Own keys only: a stored name such as "constructor" must not find Object's.
+    const rule = TEMPLATE_NAME.test(queued.name) && Object.hasOwn(RULES, queued.name) ? (RULES as Record<string, TemplateRule>)[queued.name] : undefined;
+    if (!rule) throw new UnknownMailTemplateError(queued.name);
     const context: Record<string, unknown> = { ...queued.context };
     for (const key of rule.dates) {
       if (typeof context[key] === 'string') context[key] = new Date(context[key] as string);
     }
     const problems = rule.validate(context);
     if (problems.length) throw new MailTemplateError(`queued "${queued.name}" message: ${problems.map((p) => `${p.field} ${p.problem}`).join('; ')}`);
-    const kept = this.templates.has(`${queued.locale}/${queued.name}`);
-    const [locale, formatLocale] = kept ? [queued.locale, queued.formatLocale] : [FALLBACK_LOCALE, FALLBACK_LOCALE];
+    const { locale, formatLocale } = this.templates.has(`${queued.locale}/${queued.name}`)
+      ? queued
+      : this.resolve(queued.name, Array.isArray(queued.locales) ? queued.locales.filter((l) => typeof l === 'string') : []);
     const { html, text } = this.run(this.templates.get(`${locale}/${queued.name}`)!, this.view(rule, context, locale, formatLocale));
     const link = rule.primaryLink ? context[rule.primaryLink] : undefined;
     return { html, text, ...(typeof link === 'string' ? { primaryLink: link } : {}) };

@@ -160,7 +160,9 @@ export class OutboxService {
     const problems: FieldProblem[] = [];
     const prepared = this.prepareTemplate(message, problems);
     const subject = message.subject ?? prepared?.subject;
-    this.validate(message, subject, sender, problems);
+    const template = prepared ? JSON.stringify(prepared.queued) : null;
+    this.validate(message, subject, prepared, sender, problems);
+    if (template !== null && template.length > MAX_BODY) throw InvalidRequestError.field('template.context', `is ${template.length} characters as stored; at most ${MAX_BODY}`);
     const now = this.clock.now().getTime();
     const id = this.random.timeOrderedUuid();
     // Stable across attempts, so a copy delivered twice after an ambiguous failure (the server
@@ -181,7 +183,7 @@ export class OutboxService {
         headers: message.headers ? JSON.stringify(message.headers) : '{}',
         // A templated message's link is in its context: stored once.
         primary_link: message.primaryLink && message.primaryLink !== prepared?.primaryLink ? message.primaryLink : null,
-        template: prepared ? JSON.stringify(prepared.queued) : null,
+        template,
         status: 'pending',
         next_attempt_at: now,
         locked_until: null,
@@ -399,12 +401,12 @@ export class OutboxService {
     }
   }
 
-  private validate(message: MailMessage, subject: string | undefined, sender: Mailbox | undefined, problems: FieldProblem[]): void {
+  private validate(message: MailMessage, subject: string | undefined, prepared: PreparedTemplate | undefined, sender: Mailbox | undefined, problems: FieldProblem[]): void {
     const bad = (field: string, problem: string) => problems.push({ field, problem });
     if (!parseMailbox(message.to)) bad('to', 'must be one email address, e.g. "a@example.com" or "Name <a@example.com>"');
     if (!sender) bad('from', 'must be one email address, e.g. "Tessera <no-reply@example.com>"');
-    if (message.template && !subject && problems.length) {
-      // no subject because the template could not be prepared: its problems say why
+    if (message.template && message.subject === undefined && !prepared) {
+      // The subject was to come from the template, which could not be prepared: its problems say why.
     } else if (typeof subject !== 'string' || !subject.trim()) bad('subject', 'must not be empty');
     else if (/[\r\n]/.test(subject)) bad('subject', 'must be a single line');
     else if (subject.length > MAX_SUBJECT) bad('subject', `must be at most ${MAX_SUBJECT} characters`);

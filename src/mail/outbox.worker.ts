@@ -9,7 +9,7 @@ import { backoffDelayMs, type BackoffPolicy } from './backoff';
 import { mailDomain, parseMailbox, redactAddresses } from './mail-address';
 import { MailDeliveryListeners, type MailDeliveryResult, type MailReference } from './mail-delivery-listeners';
 import { classifySendError, MailDeliveryError } from './mail-delivery.error';
-import { MailTemplateError, MailTemplates, type QueuedTemplate } from './mail-templates.service';
+import { MailTemplates, UnknownMailTemplateError, type QueuedTemplate } from './mail-templates.service';
 import { MailTransport, type OutgoingMail } from './mail-transport';
 import type { OutboxRow } from './mail.tables';
 import { OutboxService } from './outbox.service';
@@ -183,9 +183,11 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * The message as the transport takes it. A templated row is rendered here; one that cannot be
-   * (a template name this version does not know, a context its rules now refuse) fails for good:
-   * a retry would render it no better. The reason names the problem, never the context's values.
+   * The message as the transport takes it. A templated row is rendered here. One that names a
+   * template this version lacks was queued by a newer version sharing the database: a transient
+   * failure, retried with backoff (an instance that has the template may take it meanwhile). One
+   * whose context the template's rules refuse, or whose column is not JSON, fails for good: no
+   * retry renders it better. Reasons name the problem, never the context's values.
    */
   private compose(row: OutboxRow): OutgoingMail {
     let bodies: { html?: string; text?: string; primaryLink?: string } = {
@@ -197,7 +199,7 @@ export class OutboxWorker implements OnApplicationBootstrap, OnModuleDestroy {
         bodies = this.templates.renderQueued(JSON.parse(row.template) as QueuedTemplate);
       } catch (e) {
         const why = e instanceof SyntaxError ? 'its template column is not valid JSON' : (e as Error).message.split('\n')[0];
-        throw new MailDeliveryError('permanent', `the message could not be rendered: ${why}`, { cause: e });
+        throw new MailDeliveryError(e instanceof UnknownMailTemplateError ? 'transient' : 'permanent', `the message could not be rendered: ${why}`, { cause: e });
       }
     }
     return {

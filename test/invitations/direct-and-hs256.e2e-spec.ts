@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import request from 'supertest';
 import { KeyStoreService } from '../../src/keys/key-store.service';
+import { DatabaseService } from '../../src/persistence/database.service';
 import { AUTH, createInvitation, csrfOf, HS256_SECRET, HS256_SECRET_NAME, linkIn, startInvitationsApp, type InvitationsTestApp } from './support';
 
 describe('invitation flows: direct links and HS256', () => {
@@ -15,9 +16,16 @@ describe('invitation flows: direct links and HS256', () => {
   it('direct mode: the email carries the sign-up URL with a hint valid until the invitation expires', async () => {
     const created = await createInvitation(t, { email: 'direct@example.com', name: 'Dee Rect', relyingParty: 'direct-app', expiresIn: 3 * 24 * 3600 });
     expect(created.status).toBe(201);
+    // Queued as the template's fields, rendered when sent: the link is stored once, no bodies.
+    const queued = await t.app.get(DatabaseService).db.selectFrom('mail_outbox').selectAll().where('reference_id', '=', created.body.id).executeTakeFirstOrThrow();
+    expect(queued).toMatchObject({ html: null, text_body: null, primary_link: null, subject: 'Your Direct App invitation' });
+    expect(JSON.parse(queued.template!)).toMatchObject({ name: 'invitation', locale: 'en', context: { link: created.body.link, inviteeName: 'Dee Rect' } });
     await t.deliver();
     await t.smtp.waitForCount(1);
     const mail = t.smtp.received.find((m) => m.envelopeTo.includes('direct@example.com'));
+    // The relying party's subject replaces the template's in the header; the body is the template's.
+    expect(mail?.parsed.subject).toBe('Your Direct App invitation');
+    expect(mail?.parsed.html).toContain('<title>You&#x27;re invited to Direct App</title>');
     const link = linkIn(mail?.parsed.text, 'https://direct.example.com/signup');
     expect(link).toBe(created.body.link);
     const url = new URL(link);
@@ -51,6 +59,8 @@ describe('invitation flows: direct links and HS256', () => {
     await t.deliver();
     await t.smtp.waitForCount(2);
     const mail = t.smtp.received.find((m) => m.envelopeTo.includes('shared@sub.example.org'));
+    // No subject configured: the template's, in the relying party's default locale.
+    expect(mail?.parsed.subject).toBe('Shared Secret App에 초대되었습니다');
     const link = linkIn(mail?.parsed.text, `${t.url}/invite/`);
 
     const page = await request(link).get('').expect(200);

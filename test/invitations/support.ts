@@ -39,6 +39,7 @@ export const RELYING_PARTIES = [
     signUpUrl: 'https://direct.example.com/signup?lang={locale}',
     linkMode: 'direct',
     maxInvitationLifetimeSeconds: 14 * 24 * 3600,
+    mail: { subject: 'Your Direct App invitation' },
   },
   {
     id: 'hs-app',

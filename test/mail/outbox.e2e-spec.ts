@@ -4,6 +4,7 @@ import { Random } from '../../src/common/random';
 import type { TesseraConfig } from '../../src/config/config.schema';
 import type { MailDeliveryResult, MailReference } from '../../src/mail/mail-delivery-listeners';
 import { MailDeliveryError } from '../../src/mail/mail-delivery.error';
+import type { QueuedTemplate } from '../../src/mail/mail-templates.service';
 import type { MailMessage } from '../../src/mail/outbox.service';
 import { DatabaseService } from '../../src/persistence/database.service';
 import { createTestDatabase, describeEachDialect, type TestDatabase } from '../utils/database';
@@ -331,6 +332,14 @@ describeEachDialect('mail outbox', (dialect) => {
       return { ...envelope, template: { name: 'invitation', locales: ['ko', 'en'], context }, ...overrides };
     };
 
+    /** Queues a templated message, then changes its stored template as another version or a bad write could have. */
+    async function queueAltered(outbox: MailInstance['outbox'], alter: (stored: QueuedTemplate) => unknown): Promise<void> {
+      const queued = await outbox.enqueue(database.service.db, templated(1));
+      const row = (await rows())[0];
+      const template = JSON.stringify(alter(JSON.parse(row.template!) as QueuedTemplate));
+      await database.service.db.updateTable('mail_outbox').set({ template }).where('id', '=', queued.id).execute();
+    }
+
     it("keep the template's context instead of bodies, and take its subject unless one is given", async () => {
       const { outbox, templates } = instance();
       await outbox.enqueue(database.service.db, templated(1));
@@ -343,6 +352,7 @@ describeEachDialect('mail outbox', (dialect) => {
         name: 'invitation',
         locale: 'ko',
         formatLocale: 'ko',
+        locales: ['ko', 'en'],
         context: { ...context, expiresAt: '2026-01-08T15:00:00.000Z' },
       });
       expect(second.subject).toBe('Join Contoso');
@@ -372,25 +382,38 @@ describeEachDialect('mail outbox', (dialect) => {
       expect((await rows())[0]).toMatchObject({ status: 'sent', template: null, html: null, text_body: null });
     });
 
-    it('fail for good, unsent, when no template can render them', async () => {
+    it('are retried, unsent, when they name a template this version lacks (a newer one queued them)', async () => {
       const { outbox, worker, transport } = instance();
-      const queued = await outbox.enqueue(database.service.db, templated(1));
-      // A row written by a version that had a template this one lacks.
-      const row = (await rows())[0];
-      await database.service.db
-        .updateTable('mail_outbox')
-        .set({ template: JSON.stringify({ ...JSON.parse(row.template!), name: 'farewell' }) })
-        .where('id', '=', queued.id)
-        .execute();
+      await queueAltered(outbox, (stored) => ({ ...stored, name: 'farewell' }));
+
+      expect(await worker.drainOnce()).toMatchObject({ claimed: 1, retrying: 1 });
+      expect(transport.sent).toHaveLength(0);
+      expect((await rows())[0]).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_error: 'the message could not be rendered: no mail template named "farewell"',
+      });
+      expect((await rows())[0].template).not.toBeNull();
+    });
+
+    it('fail for good, unsent, when their context breaks the template\'s rules', async () => {
+      const { outbox, worker, transport } = instance();
+      await queueAltered(outbox, (stored) => ({ ...stored, context: { ...stored.context, link: 'javascript:alert(1)' } }));
 
       expect(await worker.drainOnce()).toMatchObject({ claimed: 1, failed: 1 });
       expect(transport.sent).toHaveLength(0);
       expect((await rows())[0]).toMatchObject({
         status: 'failed',
         attempts: 1,
-        last_error: 'the message could not be rendered: no mail template named "farewell"',
+        last_error: 'the message could not be rendered: queued "invitation" message: link must be an absolute http or https URL',
         template: null,
       });
+    });
+
+    it('list an empty subject with the other problems', async () => {
+      const { outbox } = instance();
+      const error = await outbox.enqueue(database.service.db, templated(1, { to: 'nobody', subject: '' })).catch((e: unknown) => e);
+      expect((error as InvalidRequestError).details!.map((d) => d.field).sort()).toEqual(['subject', 'to']);
     });
   });
 
