@@ -342,10 +342,12 @@ describeEachDialect('mail outbox', (dialect) => {
 
     it("keep the template's context instead of bodies, and take its subject unless one is given", async () => {
       const { outbox, templates } = instance();
-      await outbox.enqueue(database.service.db, templated(1));
-      await outbox.enqueue(database.service.db, templated(2, { subject: 'Join Contoso' }));
+      const one = await outbox.enqueue(database.service.db, templated(1));
+      const two = await outbox.enqueue(database.service.db, templated(2, { subject: 'Join Contoso' }));
 
-      const [first, second] = await rows();
+      // By id: both rows carry the fixed clock's created_at, and ids of one millisecond need not sort in order.
+      const all = await rows();
+      const [first, second] = [one, two].map((q) => all.find((r) => r.id === q.id)!);
       const rendered = templates.render('invitation', 'ko', context);
       expect(first).toMatchObject({ subject: rendered.subject, html: null, text_body: null, primary_link: null });
       expect(JSON.parse(first.template!)).toEqual({
